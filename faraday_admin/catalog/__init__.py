@@ -1,0 +1,15 @@
+"""The connection-type catalog: a data file (`connection_types.json`) and its loader.
+
+No Django here except in `apps.py` and `management/`.
+"""
+
+from faraday_admin.catalog.loader import (
+    CATEGORY_LABELS,
+    Catalog,
+    CatalogError,
+    ConnectionType,
+    FieldSpec,
+    get_catalog,
+)
+
+__all__ = ["CATEGORY_LABELS", "Catalog", "CatalogError", "ConnectionType", "FieldSpec", "get_catalog"]
