@@ -1,0 +1,74 @@
+"""The audit log: one append-only row per attempt, worded only when displayed (like admin's LogEntry)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Action(models.TextChoices):
+    CREATE = "create", "Create"
+    EDIT = "edit", "Edit"
+    ARCHIVE = "archive", "Archive"
+    UNARCHIVE = "unarchive", "Unarchive"
+    DELETE = "delete", "Delete"
+    FORCE_UPDATE = "force_update", "Force update"
+    ROTATE = "rotate", "Rotate credentials"
+    KEY_SAVE = "key_save", "Save API key"
+    KEY_CLEAR = "key_clear", "Clear API key"
+    KEY_TEST = "key_test", "Test API key"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Succeeded"
+    REJECTED = "rejected", "Rejected by this app"
+    FARADAY_ERROR = "faraday_error", "Refused by Faraday"
+    NETWORK_FAULT = "network_fault", "Faraday unreachable"
+    BAD_RESPONSE = "bad_response", "Unreadable answer from Faraday"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit entries are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    """Never edited or deleted; `options` holds submitted values with each secret masked."""
+
+    SECRET_MARKER = "[secret: not stored]"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Outlives the user row, like LogEntry's object_repr.
+    actor_username = models.CharField(max_length=150, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
+    connection_type = models.CharField(max_length=64, blank=True, db_index=True)
+    connection_name = models.CharField(max_length=255, blank=True)
+    faraday_connection_id = models.CharField(max_length=64, blank=True, db_index=True)
+    faraday_error_code = models.CharField(max_length=64, blank=True)
+    faraday_error_id = models.CharField(max_length=64, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    detail = models.TextField(blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_username} {self.get_action_display()} {self.connection_name}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit entries are append-only.")

@@ -1,0 +1,64 @@
+"""Writing audit rows. Callers pass what happened; nothing secret is ever stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.faraday_client import ApiError, BadResponse, FaradayError, NetworkError
+
+
+def redact_options(options: Mapping[str, Any], secret_names: Iterable[str]) -> dict[str, Any]:
+    """A copy of `options` with every secret value replaced by a marker (blank secrets dropped)."""
+    secrets = set(secret_names)
+    return {
+        key: (AuditEntry.SECRET_MARKER if key in secrets else value)
+        for key, value in options.items()
+        if not (key in secrets and value in ("", None))
+    }
+
+
+def outcome_for_error(error: FaradayError) -> Outcome:
+    if isinstance(error, NetworkError):
+        return Outcome.NETWORK_FAULT
+    if isinstance(error, BadResponse):
+        return Outcome.BAD_RESPONSE
+    return Outcome.FARADAY_ERROR
+
+
+def audit_record(
+    *,
+    actor,
+    action: Action,
+    outcome: Outcome,
+    connection_type: str = "",
+    connection_name: str = "",
+    faraday_connection_id: str = "",
+    options: Mapping[str, Any] | None = None,
+    secret_names: Iterable[str] = (),
+    error: FaradayError | None = None,
+    http_status: int | None = None,
+    duration_ms: int | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """Append one row. `options` is redacted here, so no caller can store a secret by mistake."""
+    if error is not None:
+        http_status = http_status or error.status
+        if isinstance(error, NetworkError):
+            detail = detail or f"network fault: {error.kind}"
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=getattr(actor, "username", "") or "",
+        action=action,
+        outcome=outcome,
+        connection_type=connection_type,
+        connection_name=connection_name[:255],
+        faraday_connection_id=faraday_connection_id,
+        faraday_error_code=(error.code or "") if isinstance(error, ApiError) else "",
+        faraday_error_id=(error.error_id or "") if error is not None else "",
+        http_status=http_status,
+        duration_ms=duration_ms,
+        options=redact_options(options or {}, secret_names),
+        detail=detail,
+    )

@@ -1,0 +1,165 @@
+"""One Django form class per connection type, built from the catalog once per process.
+
+Field names are Faraday's option keys, so a validation error's path maps straight to a field.
+Values are never stripped: the browser's `pattern` sees the raw value, so the server must too.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.html import urlize
+
+from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
+from faraday_admin.connections.messages import pattern_hint
+
+MULTILINE_FIELDS = frozenset({"credentials_json"})
+
+
+class SecretInput(forms.PasswordInput):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+
+
+class SecretTextarea(forms.Textarea):
+    """A textarea that, like PasswordInput, never renders its value back."""
+
+    def format_value(self, value):
+        return None
+
+
+class EcmaPatternValidator:
+    """The browser's verdict on a documented pattern, with a plain-words message."""
+
+    def __init__(self, spec: FieldSpec):
+        self.pattern = spec.compiled_pattern
+        self.message = pattern_hint(spec)
+
+    def __call__(self, value: Any) -> None:
+        if isinstance(value, str) and not self.pattern.fullmatch(value):
+            raise ValidationError(self.message, code="pattern")
+
+
+# Marks inputs whose values follow the person to another type (never secrets).
+CARRY = {"data-carry": ""}
+
+
+def _text_attrs(spec: FieldSpec) -> dict[str, str]:
+    attrs: dict[str, str] = {"autocomplete": "off", "spellcheck": "false"}
+    if not spec.secret:
+        attrs.update(CARRY)
+    if spec.pattern:
+        attrs["pattern"] = spec.compiled_pattern.browser
+        attrs["title"] = pattern_hint(spec)
+    if spec.suggested_value is not None:
+        attrs["placeholder"] = str(spec.suggested_value)
+    return attrs
+
+
+def build_field(spec: FieldSpec, *, secret_optional: bool = False) -> forms.Field:
+    """The form field for one catalog field. `secret_optional`: blank keeps the stored secret."""
+    required = spec.required and not (spec.secret and secret_optional)
+    common: dict[str, Any] = {
+        "required": required,
+        "label": spec.label,
+        "help_text": urlize(spec.description, nofollow=True),
+    }
+    if spec.kind == "integer":
+        attrs = {**CARRY, **({"placeholder": str(spec.suggested_value)} if spec.suggested_value else {})}
+        return forms.IntegerField(
+            min_value=spec.min, max_value=spec.max, widget=forms.NumberInput(attrs), **common
+        )
+    if spec.kind == "boolean":
+        # Unticked means "not given": Faraday applies its own default.
+        return forms.BooleanField(widget=forms.CheckboxInput(CARRY), **{**common, "required": False})
+    if spec.kind == "enum":
+        choices = [("", "Faraday's default"), *((c, c) for c in spec.choices)]
+        return forms.ChoiceField(choices=choices, widget=forms.Select(CARRY), **common)
+    if spec.name in MULTILINE_FIELDS:
+        widget_class = SecretTextarea if spec.secret else forms.Textarea
+        widget = widget_class(attrs={"rows": 6, "spellcheck": "false", **({} if spec.secret else CARRY)})
+    elif spec.secret:
+        widget = SecretInput(_text_attrs(spec))
+    else:
+        widget = forms.TextInput(_text_attrs(spec))
+    validators = [EcmaPatternValidator(spec)] if spec.pattern else []
+    return forms.CharField(strip=False, widget=widget, validators=validators, **common)
+
+
+class ConnectionForm(forms.Form):
+    """Base for the generated per-type forms; `connection_type` is set on each subclass."""
+
+    connection_type: ConnectionType
+    editing = False
+
+    @property
+    def option_fields(self) -> list[forms.BoundField]:
+        return [self[spec.name] for spec in self.connection_type.fields]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.connection_type.type == "snowflake":
+            pair = ("account_name", "organization_name")
+            given = [name for name in pair if cleaned.get(name)]
+            if len(given) == 1:
+                missing = next(name for name in pair if name not in given)
+                self.add_error(
+                    missing,
+                    ValidationError(
+                        "Snowflake needs the account name and the organization name together: "
+                        "fill in both, or leave both empty and use the legacy account locator.",
+                        code="pair",
+                    ),
+                )
+        return cleaned
+
+    def options_payload(self) -> dict[str, Any]:
+        """The `options` object for Faraday: only what was filled in, in Faraday's JSON kinds."""
+        options: dict[str, Any] = {"type": self.connection_type.type}
+        for spec in self.connection_type.fields:
+            value = self.cleaned_data.get(spec.name)
+            if value is None or value == "" or value is False:
+                continue
+            options[spec.name] = value
+        return options
+
+    def audit_options(self) -> dict[str, Any]:
+        """What the person typed, for the audit row (secrets are masked by the audit service)."""
+        return {
+            spec.name: self.data.get(spec.name)
+            for spec in self.connection_type.fields
+            if self.data.get(spec.name) not in (None, "")
+        }
+
+
+@lru_cache(maxsize=None)
+def form_class_for(type_key: str, *, editing: bool = False) -> type[ConnectionForm]:
+    """The cached form class for a type; KeyError for an unknown type."""
+    catalog = get_catalog()
+    connection_type = catalog.types[type_key]
+    name_spec = catalog.name_field
+    attrs: dict[str, Any] = {
+        "connection_type": connection_type,
+        "editing": editing,
+        "name": forms.CharField(
+            strip=False,
+            label="Connection name",
+            help_text="A name your team will recognise, like “Snowflake – Marketing”.",
+            validators=[EcmaPatternValidator(name_spec)],
+            widget=forms.TextInput(
+                {
+                    "pattern": name_spec.compiled_pattern.browser,
+                    "title": pattern_hint(name_spec),
+                    "autocomplete": "off",
+                    **CARRY,
+                }
+            ),
+        ),
+    }
+    for spec in connection_type.fields:
+        attrs[spec.name] = build_field(spec, secret_optional=editing)
+    class_name = "".join(part.capitalize() for part in type_key.split("_")) + "ConnectionForm"
+    return type(class_name, (ConnectionForm,), attrs)

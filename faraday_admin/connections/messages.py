@@ -1,0 +1,143 @@
+"""Plain words for everything that can go wrong, each with what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from faraday_admin.catalog import FieldSpec
+from faraday_admin.faraday_client import (
+    ApiError,
+    AuthFailed,
+    BadResponse,
+    Conflict,
+    FaradayError,
+    Forbidden,
+    LimitReached,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    ValidationFailed,
+)
+
+# Keyed by the documented pattern's source text.
+PATTERN_HINTS = {
+    r"^(?!\s*$).+": "Give the connection a name; spaces alone don't count.",
+    r"^[a-zA-Z][a-zA-Z0-9_]+$": (
+        "Start with a letter, then use letters, digits or underscores only "
+        "(at least two characters; no spaces, dots or dashes)."
+    ),
+    r"^[a-zA-Z0-9\-.]+$": (
+        "Use the server's address only: letters, digits, dots and dashes, "
+        "like db.example.com (no http://, no port, no spaces)."
+    ),
+    r"^.+$": "Enter the value on a single line.",
+    r"^[-\w\d\.@]+$": (
+        "Use unaccented letters, digits, dots, dashes, underscores and @ only, "
+        "like faraday@bastion.example.com."
+    ),
+    r"^[a-zA-Z][a-zA-Z0-9_\-.]+$": (
+        "Start with a letter, then use letters, digits, underscores, dashes or dots only "
+        "(at least two characters, no spaces)."
+    ),
+}
+
+
+def pattern_hint(spec: FieldSpec) -> str:
+    return PATTERN_HINTS.get(
+        spec.pattern or "", f"This doesn't have the format Faraday expects ({spec.pattern})."
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A worded upstream failure for the `#upstream-error` banner."""
+
+    title: str
+    next_step: str
+    error_id: str | None = None
+    code: str | None = None
+
+
+_AUTH_CODES = {
+    "MISSING_API_KEY": (
+        "No Faraday API key is set up.",
+        "Ask an admin to add the key on the Settings page.",
+    ),
+    "MALFORMED_API_KEY": (
+        "Faraday didn't recognise the API key's format.",
+        "Ask an admin to copy the key again from Faraday's dashboard and save it on Settings.",
+    ),
+    "EXPIRED_API_KEY": (
+        "The Faraday API key has expired.",
+        "Ask an admin to create a new key in Faraday's dashboard and save it on Settings.",
+    ),
+    "INVALID_AUTHORIZATION": (
+        "Faraday refused the API key.",
+        "Ask an admin to check the key on the Settings page (use “Test key”).",
+    ),
+}
+
+
+def describe_error(error: FaradayError) -> Problem:
+    """Turn any client error into a title and a next step a non-engineer can act on."""
+    error_id = error.error_id
+    code = error.code if isinstance(error, ApiError) else None
+    if isinstance(error, AuthFailed):
+        title, step = _AUTH_CODES.get(code or "", _AUTH_CODES["INVALID_AUTHORIZATION"])
+    elif isinstance(error, Forbidden):
+        title = "Faraday says this account isn't allowed to do that."
+        step = "Ask an admin whether the API key's account has access to connections."
+    elif isinstance(error, LimitReached):
+        title = "Your Faraday account has reached its limit of connections."
+        step = "Archive or delete a connection you no longer use, or ask Faraday to raise it."
+    elif isinstance(error, Conflict):
+        title = "Faraday refused because it conflicts with something that already exists."
+        step = (
+            error.note
+            or "Check the connections list for one with the same details, then try again."
+        )
+    elif isinstance(error, NotFound):
+        title = "Faraday couldn't find that connection."
+        step = "It may have been deleted. Go back to the list and refresh it."
+    elif isinstance(error, RateLimited):
+        wait = f" about {int(error.retry_after)} seconds" if error.retry_after else " a minute"
+        title = "Faraday is receiving too many requests right now."
+        step = f"Nothing was changed. Wait{wait} and try again."
+    elif isinstance(error, ServerError):
+        title = "Faraday had a problem on its side."
+        step = "Nothing was changed. Try again in a few minutes; if it keeps happening, contact Faraday support with the error ID."
+    elif isinstance(error, ValidationFailed):
+        title = "Faraday didn't accept some of the details."
+        step = "Correct the fields marked below and submit again."
+    elif isinstance(error, NetworkError):
+        title, step = _network_words(error.kind)
+    elif isinstance(error, BadResponse):
+        title = "Faraday sent an answer this app couldn't read."
+        step = "This is usually a brief outage. Check the connections list, then try again in a few minutes."
+    else:
+        title = "Faraday couldn't do that."
+        step = error.note or "Check the details and try again."
+    return Problem(title=title, next_step=step, error_id=error_id, code=code)
+
+
+def _network_words(kind: str) -> tuple[str, str]:
+    if kind == "read_timeout":
+        return (
+            "Faraday didn't answer in time.",
+            "The request may still have gone through: check the connections list before trying again.",
+        )
+    if kind in ("connect_timeout", "refused", "dns"):
+        return (
+            "This app couldn't reach Faraday.",
+            "Nothing was sent. Check your network or Faraday's status page, then try again.",
+        )
+    if kind == "tls":
+        return (
+            "The secure connection to Faraday failed.",
+            "Nothing was sent. Ask whoever runs this app to check its network and certificates.",
+        )
+    return (
+        "The connection to Faraday broke off.",
+        "Check the connections list to see whether anything changed, then try again.",
+    )

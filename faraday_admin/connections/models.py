@@ -1,0 +1,51 @@
+"""Local records only: Faraday holds the connections; the app remembers who created which here."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ConnectionRecord(models.Model):
+    """A connection created through this app ("created here by <user>")."""
+
+    faraday_id = models.CharField(max_length=64, unique=True)
+    connection_type = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Role permissions live here: connections themselves are Faraday's, not rows of ours.
+        default_permissions = ()
+        permissions = [
+            ("view_connections", "Can list and view connections"),
+            ("create_connection", "Can create connections"),
+            ("edit_connection", "Can edit connections"),
+            ("force_update_connection", "Can force a connection to update"),
+            ("archive_connection", "Can archive and unarchive connections"),
+            ("delete_connection", "Can delete connections"),
+            ("rotate_credentials", "Can rotate key-pair credentials"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.faraday_id})"
+
+
+class SubmissionToken(models.Model):
+    """A one-time token per rendered create form, so one form can create one connection only.
+
+    Kept in the database (not in process memory) so it holds across app processes.
+    """
+
+    token = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    faraday_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.token)

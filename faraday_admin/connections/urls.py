@@ -1,0 +1,21 @@
+from django.urls import path
+
+from faraday_admin.connections import views
+
+app_name = "connections"
+
+urlpatterns = [
+    path("", views.connection_list_view, name="list"),
+    path("rows/", views.connection_rows_view, name="rows"),
+    path("new/", views.connection_create_view, name="create"),
+    path("new/fields/", views.connection_type_fields_view, name="type-fields"),
+    path("new/types/", views.connection_type_picker_view, name="type-picker"),
+    path("<str:connection_id>/", views.connection_detail_view, name="detail"),
+    path("<str:connection_id>/status/", views.connection_status_view, name="status"),
+    path("<str:connection_id>/edit/", views.connection_edit_view, name="edit"),
+    path("<str:connection_id>/archive/", views.connection_action_view, {"action": "archive"}, name="archive"),
+    path("<str:connection_id>/unarchive/", views.connection_action_view, {"action": "unarchive"}, name="unarchive"),
+    path("<str:connection_id>/delete/", views.connection_action_view, {"action": "delete"}, name="delete"),
+    path("<str:connection_id>/force-update/", views.connection_action_view, {"action": "force-update"}, name="force-update"),
+    path("<str:connection_id>/rotate/", views.connection_action_view, {"action": "rotate"}, name="rotate"),
+]

@@ -1,0 +1,78 @@
+"""Which Faraday the app talks to, and the one pooled client per process for it.
+
+Key precedence: FARADAY_API_KEY from the environment, then the key an admin stored in the app.
+With neither, the built-in simulator answers (demo mode) unless FARADAY_DEMO is off.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import lru_cache
+
+import httpx
+from django.conf import settings
+
+from faraday_admin.core import crypto
+from faraday_admin.core.models import StoredApiKey
+from faraday_admin.faraday_client import AuthFailed, FaradayClient, build_http_client
+from faraday_admin.simulator.transport import SimulatorTransport
+
+SIMULATOR_BASE_URL = "http://simulator.invalid/v1"
+DEMO_API_KEY = "demo-key"
+
+
+class KeySource(enum.StrEnum):
+    ENVIRONMENT = "environment"
+    STORED = "stored"
+    DEMO = "demo"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class FaradaySetup:
+    source: KeySource
+    api_key: str | None
+
+    @property
+    def demo(self) -> bool:
+        return self.source is KeySource.DEMO
+
+    @property
+    def key_last4(self) -> str:
+        return self.api_key[-4:] if self.api_key and not self.demo else ""
+
+
+def current_setup() -> FaradaySetup:
+    if settings.FARADAY_API_KEY:
+        return FaradaySetup(KeySource.ENVIRONMENT, settings.FARADAY_API_KEY)
+    stored = StoredApiKey.objects.filter(pk=StoredApiKey.SINGLETON_ID).first()
+    if stored is not None:
+        key = crypto.decrypt(stored.encrypted_key)
+        if key:
+            return FaradaySetup(KeySource.STORED, key)
+    if settings.FARADAY_DEMO:
+        return FaradaySetup(KeySource.DEMO, DEMO_API_KEY)
+    return FaradaySetup(KeySource.NONE, None)
+
+
+@lru_cache(maxsize=4)
+def _pooled_http_client(
+    base_url: str, timeout: float, connect_timeout: float, demo: bool
+) -> httpx.Client:
+    transport = SimulatorTransport(base_path=httpx.URL(base_url).path.rstrip("/")) if demo else None
+    return build_http_client(
+        base_url, timeout=timeout, connect_timeout=connect_timeout, transport=transport
+    )
+
+
+def get_faraday_client(setup: FaradaySetup | None = None) -> FaradayClient:
+    """A client for the configured Faraday (or the simulator). Raises AuthFailed without a key."""
+    setup = setup or current_setup()
+    if setup.api_key is None:
+        raise AuthFailed(code="MISSING_API_KEY", note="No Faraday API key is configured.")
+    base_url = SIMULATOR_BASE_URL if setup.demo else settings.FARADAY_API_URL
+    http = _pooled_http_client(
+        base_url, settings.FARADAY_TIMEOUT, settings.FARADAY_CONNECT_TIMEOUT, setup.demo
+    )
+    return FaradayClient(http, setup.api_key)
