@@ -1,4 +1,4 @@
-"""The audit log: one append-only row per attempt, worded only when displayed (like admin's LogEntry)."""
+"""The audit log: append-only rows, worded only when displayed (like admin's LogEntry)."""
 
 from django.conf import settings
 from django.db import models
@@ -36,7 +36,7 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """Never edited or deleted; `options` holds submitted values with each secret masked."""
 
-    SECRET_MARKER = "[secret: not stored]"
+    SECRET_MARKER = "[secret: not stored]"  # noqa: S105 - a marker, not a secret
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

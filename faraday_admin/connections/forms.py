@@ -6,22 +6,23 @@ Values are never stripped: the browser's `pattern` sees the raw value, so the se
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import urlize
 
 from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
-from faraday_admin.connections.messages import pattern_hint
+from faraday_admin.connections.messages import description_html, field_help, pattern_hint
 
 MULTILINE_FIELDS = frozenset({"credentials_json"})
 
 
 class SecretInput(forms.PasswordInput):
     def __init__(self, attrs=None):
-        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+        super().__init__(
+            attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False
+        )
 
 
 class SecretTextarea(forms.Textarea):
@@ -65,22 +66,29 @@ def build_field(spec: FieldSpec, *, secret_optional: bool = False) -> forms.Fiel
     common: dict[str, Any] = {
         "required": required,
         "label": spec.label,
-        "help_text": urlize(spec.description, nofollow=True),
+        "help_text": description_html(field_help(spec)),
     }
     if spec.kind == "integer":
-        attrs = {**CARRY, **({"placeholder": str(spec.suggested_value)} if spec.suggested_value else {})}
+        attrs = {
+            **CARRY,
+            **({"placeholder": str(spec.suggested_value)} if spec.suggested_value else {}),
+        }
         return forms.IntegerField(
             min_value=spec.min, max_value=spec.max, widget=forms.NumberInput(attrs), **common
         )
     if spec.kind == "boolean":
         # Unticked means "not given": Faraday applies its own default.
-        return forms.BooleanField(widget=forms.CheckboxInput(CARRY), **{**common, "required": False})
+        return forms.BooleanField(
+            widget=forms.CheckboxInput(CARRY), **{**common, "required": False}
+        )
     if spec.kind == "enum":
         choices = [("", "Faraday's default"), *((c, c) for c in spec.choices)]
         return forms.ChoiceField(choices=choices, widget=forms.Select(CARRY), **common)
     if spec.name in MULTILINE_FIELDS:
         widget_class = SecretTextarea if spec.secret else forms.Textarea
-        widget = widget_class(attrs={"rows": 6, "spellcheck": "false", **({} if spec.secret else CARRY)})
+        widget = widget_class(
+            attrs={"rows": 6, "spellcheck": "false", **({} if spec.secret else CARRY)}
+        )
     elif spec.secret:
         widget = SecretInput(_text_attrs(spec))
     else:
@@ -135,7 +143,7 @@ class ConnectionForm(forms.Form):
         }
 
 
-@lru_cache(maxsize=None)
+@cache
 def form_class_for(type_key: str, *, editing: bool = False) -> type[ConnectionForm]:
     """The cached form class for a type; KeyError for an unknown type."""
     catalog = get_catalog()

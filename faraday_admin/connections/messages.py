@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from faraday_admin.catalog import FieldSpec
 from faraday_admin.faraday_client import (
@@ -41,6 +45,46 @@ PATTERN_HINTS = {
         "(at least two characters, no spaces)."
     ),
 }
+
+
+# Help for fields whose catalog description only repeats the label.
+FIELD_HELP = {
+    "bucket_name": "The bucket's name only, without s3:// or gs:// in front.",
+    "database": "The name of the database Faraday should read, as your IT team calls it.",
+    "dataset_name": "The BigQuery dataset that holds the tables Faraday should read.",
+    "host": "The server's address, like db.example.com. Your IT team or cloud console has it.",
+    "password": "The password of the user above. Faraday stores it; this app never does.",
+    "port": "The network port the database listens on. The usual value is shown as a hint.",
+    "project_id": "The Google Cloud project ID (not its display name), like my-project-123.",
+    "schema": "The schema that holds the tables, for example public.",
+    "user": "The user name Faraday signs in with. A read-only user of its own is best.",
+    "warehouse": "The Snowflake warehouse that runs Faraday's queries.",
+}
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
+
+
+def description_html(text: str) -> SafeString:
+    """The text escaped, with its http(s) links kept as links (and nothing else made one)."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        url = match.group(0)
+        parts.append(format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def field_help(spec: FieldSpec) -> str:
+    """The catalog description, unless it only repeats the label: then our own words."""
+    thin = spec.description.strip().rstrip(".").casefold() in {
+        spec.label.casefold(),
+        spec.name.replace("_", " ").casefold(),
+        f"snowflake {spec.name}",
+    }
+    return FIELD_HELP.get(spec.name, spec.description) if thin else spec.description
 
 
 def pattern_hint(spec: FieldSpec) -> str:
@@ -106,7 +150,10 @@ def describe_error(error: FaradayError) -> Problem:
         step = f"Nothing was changed. Wait{wait} and try again."
     elif isinstance(error, ServerError):
         title = "Faraday had a problem on its side."
-        step = "Nothing was changed. Try again in a few minutes; if it keeps happening, contact Faraday support with the error ID."
+        step = (
+            "Try again in a few minutes. If it keeps happening, contact Faraday support "
+            "with the error ID below."
+        )
     elif isinstance(error, ValidationFailed):
         title = "Faraday didn't accept some of the details."
         step = "Correct the fields marked below and submit again."
@@ -114,7 +161,10 @@ def describe_error(error: FaradayError) -> Problem:
         title, step = _network_words(error.kind)
     elif isinstance(error, BadResponse):
         title = "Faraday sent an answer this app couldn't read."
-        step = "This is usually a brief outage. Check the connections list, then try again in a few minutes."
+        step = (
+            "This is usually a brief outage. Check the connections list, "
+            "then try again in a few minutes."
+        )
     else:
         title = "Faraday couldn't do that."
         step = error.note or "Check the details and try again."
@@ -125,7 +175,8 @@ def _network_words(kind: str) -> tuple[str, str]:
     if kind == "read_timeout":
         return (
             "Faraday didn't answer in time.",
-            "The request may still have gone through: check the connections list before trying again.",
+            "The request may still have gone through: "
+            "check the connections list before trying again.",
         )
     if kind in ("connect_timeout", "refused", "dns"):
         return (

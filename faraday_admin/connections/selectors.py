@@ -186,7 +186,11 @@ _TYPE_ALIASES = {
 
 
 def _search_text(connection_type) -> str:
-    words = [connection_type.type.replace("_", " "), connection_type.label, connection_type.category_label]
+    words = [
+        connection_type.type.replace("_", " "),
+        connection_type.label,
+        connection_type.category_label,
+    ]
     words += [alias for key, alias in _TYPE_ALIASES.items() if key in connection_type.type]
     return " ".join(words).casefold()
 
@@ -209,7 +213,7 @@ class OptionRow:
     secret: bool
 
 
-SECRET_SET = "Set (hidden)"
+SECRET_SET = "Set (hidden)"  # noqa: S105 - a label, not a secret
 
 
 def option_rows(connection: Connection) -> list[OptionRow]:

@@ -41,7 +41,11 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 @require_GET
 def connection_list_view(request):
     filters = selectors.ListFilters.from_query(request.GET)
-    context: dict[str, Any] = {"filters": filters, "catalog": get_catalog(), "sorts": selectors.SORTS}
+    context: dict[str, Any] = {
+        "filters": filters,
+        "catalog": get_catalog(),
+        "sorts": selectors.SORTS,
+    }
     context["archived_choices"] = selectors.ARCHIVED_CHOICES
     try:
         context["listing"] = selectors.connection_list(filters=filters)
@@ -125,7 +129,9 @@ def connection_create_view(request):
         connection = services.connection_create(actor=request.user, token=token, form=form)
     except services.SubmissionAlreadyUsed as used:
         if used.faraday_id:
-            messages.info(request, "That form was already submitted; here is the connection it created.")
+            messages.info(
+                request, "That form was already submitted; here is the connection it created."
+            )
             return _redirect(request, reverse("connections:detail", args=[used.faraday_id]))
         messages.warning(
             request,
@@ -136,7 +142,12 @@ def connection_create_view(request):
     except ValidationFailed as error:
         services.validation_errors_onto_form(form, error.validation_errors)
         return _render_create(
-            request, form=form, token=token, problem=describe_error(error), status=INVALID, partial=partial
+            request,
+            form=form,
+            token=token,
+            problem=describe_error(error),
+            status=INVALID,
+            partial=partial,
         )
     except FaradayError as error:
         return _render_create(
@@ -147,7 +158,9 @@ def connection_create_view(request):
             status=UPSTREAM_FAILED,
             partial=partial,
         )
-    messages.success(request, f"Connection “{connection.name}” created. Faraday is checking it now.")
+    messages.success(
+        request, f"Connection “{connection.name}” created. Faraday is checking it now."
+    )
     return _redirect(request, reverse("connections:detail", args=[connection.id]))
 
 
@@ -179,7 +192,10 @@ def connection_type_picker_view(request):
 def _upstream_problem_page(request, error: FaradayError, *, title: str) -> HttpResponse:
     status = 404 if isinstance(error, NotFound) else UPSTREAM_FAILED
     return render(
-        request, "connections/connection_unavailable.html", {"problem": describe_error(error), "title": title}, status=status
+        request,
+        "connections/connection_unavailable.html",
+        {"problem": describe_error(error), "title": title},
+        status=status,
     )
 
 
@@ -231,7 +247,10 @@ def connection_edit_view(request, connection_id: str):
     form_class = form_class_for(connection.type, editing=True)
     context: dict[str, Any] = {"connection": connection}
     if request.method == "GET":
-        initial = {"name": connection.name, **{k: v for k, v in connection.options.items() if k in form_class.base_fields}}
+        initial = {
+            "name": connection.name,
+            **{k: v for k, v in connection.options.items() if k in form_class.base_fields},
+        }
         context["form"] = form_class(initial=initial)
         return render(request, EDIT_TEMPLATE, context)
     form = context["form"] = form_class(request.POST)
@@ -246,7 +265,9 @@ def connection_edit_view(request, connection_id: str):
     except FaradayError as error:
         context["problem"] = describe_error(error)
         return render(request, EDIT_TEMPLATE, context, status=UPSTREAM_FAILED)
-    messages.success(request, f"Saved changes to “{form.cleaned_data['name']}”. Faraday is checking it again.")
+    messages.success(
+        request, f"Saved changes to “{form.cleaned_data['name']}”. Faraday is checking it again."
+    )
     return _redirect(request, detail_url)
 
 
@@ -270,7 +291,8 @@ ACTIONS = {
         roles.ARCHIVE_CONNECTION,
         "Archive connection",
         "Archive",
-        "An archived connection stops receiving updates but stays visible. You can unarchive it later.",
+        "An archived connection stops receiving updates but stays visible. "
+        "You can unarchive it later.",
         "Archived “{name}”.",
         shows_dependents=True,
         offers_cascade=True,
@@ -358,12 +380,18 @@ def connection_action_view(request, connection_id: str, action: str):
     context: dict[str, Any] = {"detail": detail, "row": detail.row, "action": action, "spec": spec}
     refusal = context["refusal"] = _action_refusal(action, detail)
     if request.method == "GET" or refusal:
-        return render(request, CONFIRM_TEMPLATE, context, status=200 if request.method == "GET" else 409)
+        return render(
+            request, CONFIRM_TEMPLATE, context, status=200 if request.method == "GET" else 409
+        )
     try:
-        _perform(action, user=request.user, detail=detail, cascade=request.POST.get("cascade") == "on")
+        _perform(
+            action, user=request.user, detail=detail, cascade=request.POST.get("cascade") == "on"
+        )
     except FaradayError as error:
         context["problem"] = describe_error(error)
         return render(request, CONFIRM_TEMPLATE, context, status=UPSTREAM_FAILED)
     messages.success(request, spec.done.format(name=detail.row.connection.name))
     target = "connections:list" if action == "delete" else "connections:detail"
-    return _redirect(request, reverse(target) if action == "delete" else reverse(target, args=[connection_id]))
+    return _redirect(
+        request, reverse(target) if action == "delete" else reverse(target, args=[connection_id])
+    )
