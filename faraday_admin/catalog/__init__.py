@@ -12,4 +12,11 @@ from faraday_admin.catalog.loader import (
     get_catalog,
 )
 
-__all__ = ["CATEGORY_LABELS", "Catalog", "CatalogError", "ConnectionType", "FieldSpec", "get_catalog"]
+__all__ = [
+    "CATEGORY_LABELS",
+    "Catalog",
+    "CatalogError",
+    "ConnectionType",
+    "FieldSpec",
+    "get_catalog",
+]

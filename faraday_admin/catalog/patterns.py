@@ -8,12 +8,16 @@ through:
 - `\\w`, `\\d`, `\\b` are ASCII-only in ECMAScript (`re.ASCII` here);
 - `\\s` is ECMAScript's own whitespace set (Python's adds U+001C-U+001F and U+0085);
 - `.` excludes all four line terminators, not just `\\n`;
-- `$` is the end of input only (Python's also matches before a final newline).
+- `$` is the end of input only (Python's also matches before a final newline);
+- with the u and v flags an assertion (`^`, `$`, `\\b`, a lookaround) cannot be quantified and
+  `a*+` is a syntax error, while Python 3.11 reads `*+` as a possessive quantifier;
+- `\\uD83D\\uDE00` is one code point (a surrogate pair), and `[^]` matches any character.
 
-The same parse gives `browser_pattern()`, a spelling that Chromium's `v` flag accepts: in `v` mode
-a class may not hold an unescaped `-` at its start, `(`, `|` and similar, so `[-\\w]` must become
-`[\\-\\w]`. Anything outside the supported subset raises ValueError at load time rather than
-being guessed at.
+The same parse gives `EcmaPattern.browser`, a spelling that Chromium's `v` flag accepts: in `v`
+mode a class may not hold an unescaped `-` at its start, `(`, `|` and similar, so `[-\\w]` must
+become `[\\-\\w]`. Sources are read with the `u` flag's grammar. Anything outside the supported
+subset (backreferences, `\\p{...}`, variable-width lookbehind, non-ASCII group names) raises
+ValueError at load time rather than being guessed at.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ _SYNTAX_CHARS = set("^$\\.*+?()[]{}|/")
 _V_CLASS_ESCAPE = set("()[]{}/-|\\") | set("&!#%,:;<=>@`~^$.*+?")
 _CLASS_ESCAPES = set("dDwWsS")
 _SIMPLE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "v": "\x0b", "f": "\x0c", "0": "\x00"}
+_ANY_CHAR = "[\\x00-\\U0010ffff]"
+_GROUP_NAME = re.compile(r"\?<([A-Za-z_$][A-Za-z0-9_$]*)>")
+_BRACE_QUANTIFIER = re.compile(r"\{\d+(,\d*)?\}")
+_TRAIL_SURROGATE = re.compile(r"\\u(D[C-F][0-9A-F]{2})", re.IGNORECASE)
 
 
 def _py_char(ch: str) -> str:
@@ -56,7 +64,11 @@ class _Parser:
         self.pos = 0
         self.python: list[str] = []
         self.browser: list[str] = []
-        self.depth = 0
+        # One entry per open group: True for a lookaround, which may not be quantified.
+        self.groups: list[bool] = []
+        self.group_names: set[str] = set()
+        # Whether a quantifier may follow what was just emitted.
+        self.quantifiable = False
 
     def error(self, message: str) -> ValueError:
         return ValueError(f"{message} at position {self.pos} in {self.src!r}")
@@ -75,57 +87,78 @@ class _Parser:
             ch = self.src[self.pos]
             self.pos += 1
             if ch == "\\":
-                self.python.append(self.atom_escape())
+                python, self.quantifiable = self.atom_escape()
+                self.python.append(python)
                 self.browser.append(self.src[start : self.pos])
             elif ch == "[":
                 self.character_class(start)
+                self.quantifiable = True
             elif ch == "(":
                 self.group_open(start)
+                self.quantifiable = False
             elif ch == ")":
-                if self.depth == 0:
+                if not self.groups:
                     raise self.error("unbalanced ')'")
-                self.depth -= 1
+                self.quantifiable = not self.groups.pop()
                 self.emit(")", ")")
             elif ch == ".":
                 self.emit(f"[^{_py_class_body(_LINE_TERMINATORS)}]", ".")
-            elif ch == "^":
-                self.emit(r"\A", "^")
-            elif ch == "$":
-                self.emit(r"\Z", "$")
-            elif ch in "*+?":
-                lazy = "?" if self.peek() == "?" else ""
-                self.pos += len(lazy)
-                self.emit(ch + lazy, ch + lazy)
-            elif ch == "{":
-                match = re.compile(r"\{(\d+)(,(\d*))?\}(\??)").match(self.src, start)
-                if not match:
-                    raise self.error("a lone '{' is a syntax error with the u and v flags")
-                self.pos = match.end()
-                self.emit(match.group(0), match.group(0))
+                self.quantifiable = True
+            elif ch in "^$":
+                self.emit(r"\A" if ch == "^" else r"\Z", ch)
+                self.quantifiable = False
+            elif ch in "*+?{":
+                quantifier = self.quantifier(start)
+                self.emit(quantifier, quantifier)
             elif ch in "]}":
                 raise self.error(f"a lone {ch!r} is a syntax error with the u and v flags")
             elif ch == "|":
                 self.emit("|", "|")
+                self.quantifiable = False
             else:
                 self.emit(_py_char(ch), ch)
-        if self.depth:
+                self.quantifiable = True
+        if self.groups:
             raise self.error("unclosed group")
 
+    def quantifier(self, start: int) -> str:
+        """The quantifier starting at `start` (`*`, `+`, `?` or `{m,n}`, maybe lazy)."""
+        if self.src[start] == "{":
+            match = _BRACE_QUANTIFIER.match(self.src, start)
+            if not match:
+                raise self.error("a lone '{' is a syntax error with the u and v flags")
+            self.pos = match.end()
+        if not self.quantifiable:
+            # Covers `a**`, `a*+` (possessive in Python 3.11, an error in ECMAScript) and
+            # quantified assertions, which only Annex B allows and only without the u flag.
+            raise self.error("nothing to repeat")
+        if self.peek() == "?":
+            self.pos += 1
+        self.quantifiable = False
+        return self.src[start : self.pos]
+
     def group_open(self, start: int) -> None:
-        self.depth += 1
-        for ecma, python in (("?:", "?:"), ("?=", "?="), ("?!", "?!"), ("?<=", "?<="), ("?<!", "?<!")):
-            if self.src.startswith(ecma, self.pos):
-                self.pos += len(ecma)
-                self.emit("(" + python, self.src[start : self.pos])
+        for prefix in ("?:", "?=", "?!", "?<=", "?<!"):
+            if self.src.startswith(prefix, self.pos):
+                self.pos += len(prefix)
+                self.groups.append(prefix != "?:")
+                self.emit("(" + prefix, self.src[start : self.pos])
                 return
-        named = re.compile(r"\?<([A-Za-z_$][\w$]*)>").match(self.src, self.pos)
+        named = _GROUP_NAME.match(self.src, self.pos)
         if named:
+            name = named.group(1)
+            if name in self.group_names:
+                raise self.error(f"duplicate group name {name!r}")
+            self.group_names.add(name)
             self.pos = named.end()
-            self.emit(f"(?P<{named.group(1)}>", self.src[start : self.pos])
+            # Names only matter to backreferences, which are unsupported; a plain group keeps
+            # names such as `$x` that Python's `(?P<...>)` would reject.
+            self.emit("(", self.src[start : self.pos])
         elif self.peek() == "?":
             raise self.error("unsupported group syntax")
         else:
             self.emit("(", "(")
+        self.groups.append(False)
 
     def read_escape(self) -> tuple[str, str]:
         """After a backslash: ("esc", letter) for a class escape, else ("char", code point)."""
@@ -147,29 +180,38 @@ class _Parser:
             self.pos = digits.end()
             return ("char", chr(int(digits.group(0), 16)))
         if ch == "u":
-            digits = re.compile(r"\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{4})").match(self.src, self.pos)
+            digits = re.compile(r"\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{4})").match(
+                self.src, self.pos
+            )
             if not digits:
                 raise self.error("malformed \\u escape")
             self.pos = digits.end()
             code = int(digits.group(1) or digits.group(2), 16)
             if code > 0x10FFFF:
                 raise self.error("code point out of range")
+            trail = _TRAIL_SURROGATE.match(self.src, self.pos)
+            if digits.group(2) and 0xD800 <= code <= 0xDBFF and trail:
+                # With the u and v flags an escaped surrogate pair is one astral code point.
+                self.pos = trail.end()
+                code = 0x10000 + ((code - 0xD800) << 10) + (int(trail.group(1), 16) - 0xDC00)
             return ("char", chr(code))
         if ch in _SYNTAX_CHARS or ch == "-":
             return ("char", ch)
         raise self.error(f"unsupported escape \\{ch}")
 
-    def atom_escape(self) -> str:
+    def atom_escape(self) -> tuple[str, bool]:
+        """The Python spelling of an escape outside a class, and whether it may be quantified."""
         kind, value = self.read_escape()
         if kind == "char":
             if value == "-":
                 raise self.error("'\\-' is only allowed inside a class with the u and v flags")
-            return _py_char(value)
+            return _py_char(value), True
         if value == "s":
-            return f"[{_py_class_body(_ECMA_SPACE)}]"
+            return f"[{_py_class_body(_ECMA_SPACE)}]", True
         if value == "S":
-            return f"[^{_py_class_body(_ECMA_SPACE)}]"
-        return "\\" + value  # \d \D \w \W \b \B: ASCII under re.ASCII, as in ECMAScript
+            return f"[^{_py_class_body(_ECMA_SPACE)}]", True
+        # \d \D \w \W \b \B: ASCII under re.ASCII, as in ECMAScript; \b and \B are assertions.
+        return "\\" + value, value not in "bB"
 
     def class_atom(self) -> tuple[str, str]:
         ch = self.peek()
@@ -220,7 +262,9 @@ class _Parser:
                 parts.append("\\" + item[1])
         body = "".join(parts)
         if not not_space:
-            return f"[{'^' if cls.negated else ''}{body}]" if body or cls.negated else "(?!)"
+            if not body:
+                return _ANY_CHAR if cls.negated else "(?!)"  # `[^]` matches anything, `[]` nothing
+            return f"[{'^' if cls.negated else ''}{body}]"
         if cls.negated:
             raise self.error("\\S inside a negated class is not supported")
         non_space = f"[^{_py_class_body(_ECMA_SPACE)}]"
@@ -246,7 +290,7 @@ class _Parser:
 
 @dataclass(frozen=True)
 class EcmaPattern:
-    """A documented pattern: its source, a Python equivalent, and a spelling for `<input pattern>`."""
+    """A documented pattern: its source, a Python equivalent, and an `<input pattern>` spelling."""
 
     source: str
     python: re.Pattern[str]
