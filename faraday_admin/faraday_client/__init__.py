@@ -1,0 +1,50 @@
+"""Client for Faraday's connections API. Django-free: it depends on httpx only.
+
+Build one pooled httpx.Client per process with `build_http_client`, then wrap it in a
+`FaradayClient` carrying the current API key whenever a call is needed.
+"""
+
+from faraday_admin.faraday_client.client import USER_AGENT, FaradayClient, build_http_client
+from faraday_admin.faraday_client.errors import (
+    ApiError,
+    AuthFailed,
+    BadRequest,
+    BadResponse,
+    Conflict,
+    FaradayError,
+    Forbidden,
+    LimitReached,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    ValidationErrorItem,
+    ValidationFailed,
+)
+from faraday_admin.faraday_client.models import Account, Connection, ContentsItem, ResourceRef
+from faraday_admin.faraday_client.retry import RetryPolicy
+
+__all__ = [
+    "USER_AGENT",
+    "Account",
+    "ApiError",
+    "AuthFailed",
+    "BadRequest",
+    "BadResponse",
+    "Conflict",
+    "Connection",
+    "ContentsItem",
+    "FaradayClient",
+    "FaradayError",
+    "Forbidden",
+    "LimitReached",
+    "NetworkError",
+    "NotFound",
+    "RateLimited",
+    "ResourceRef",
+    "RetryPolicy",
+    "ServerError",
+    "ValidationErrorItem",
+    "ValidationFailed",
+    "build_http_client",
+]

@@ -1,0 +1,240 @@
+"""Faraday resources as frozen dataclasses; the only place JSON answers are interpreted.
+
+Every `from_json` raises BadResponse when the data cannot be what Faraday promises, so callers
+never see a KeyError or TypeError from a surprising answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from faraday_admin.faraday_client.errors import BadResponse
+
+TERMINAL_STATUSES = frozenset({"ready", "error"})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ContentsItem:
+    """Something Faraday found behind a connection, such as a table."""
+
+    name: str
+    row_count: int | None = None
+    object_size: int | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ContentsItem:
+        """Return the item from either shape Faraday uses: a bare name or a row object.
+
+        Raises BadResponse for anything else.
+        """
+        if isinstance(data, str):
+            return cls(name=data)
+        fields = _object(data, "contents item")
+        return cls(
+            name=_required_str(fields, "name", "contents item"),
+            row_count=_optional_int(fields, "row_count", "contents item"),
+            object_size=_optional_int(fields, "object_size", "contents item"),
+        )
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A Faraday connection.
+
+    `options` is a read-only view that may hold secrets, so repr leaves it out; it is left out
+    of the hash too (a mapping is unhashable) but still counts for equality.
+    """
+
+    id: str
+    name: str
+    type: str
+    options: Mapping[str, Any] = field(repr=False, hash=False)
+    status: str
+    status_changed_at: datetime | None
+    status_error: str | None
+    directionality: str | None
+    contents: tuple[ContentsItem, ...]
+    contents_error: str | None
+    managed: bool
+    archived_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    last_read_input_at: datetime | None
+    last_updated_config_at: datetime | None
+    last_updated_output_at: datetime | None
+    resource_type: str = "connections"
+
+    @property
+    def is_archived(self) -> bool:
+        """True once archived: Faraday stops updating it but still lists it."""
+        return self.archived_at is not None
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once Faraday has stopped working on the connection (ready or error)."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def contents_has_details(self) -> bool:
+        """True when any contents item carries a row count or size worth showing."""
+        return any(
+            item.row_count is not None or item.object_size is not None for item in self.contents
+        )
+
+    @classmethod
+    def from_json(cls, data: Any) -> Connection:
+        """Return the Connection described by a decoded JSON object.
+
+        Unknown statuses are kept as they are: Faraday's own page shows "pending", which the
+        documented list lacks. Raises BadResponse on a wrong JSON type, a missing id, name,
+        status or options type, or an unparseable timestamp.
+        """
+        what = "connection"
+        fields = _object(data, what)
+        options = _object(fields.get("options"), "connection options")
+        raw_contents = fields.get("contents")
+        if raw_contents is not None and not isinstance(raw_contents, list):
+            raise BadResponse("connection contents is not a list")
+        resource_type = _optional_str(fields, "resource_type", what)
+        return cls(
+            id=_required_id(fields, what),
+            name=_required_str(fields, "name", what),
+            type=_required_str(options, "type", "connection options"),
+            options=MappingProxyType(dict(options)),
+            status=_required_str(fields, "status", what),
+            status_changed_at=_optional_datetime(fields, "status_changed_at", what),
+            status_error=_optional_str(fields, "status_error", what),
+            directionality=_optional_str(fields, "directionality", what),
+            contents=tuple(ContentsItem.from_json(item) for item in raw_contents or ()),
+            contents_error=_optional_str(fields, "contents_error", what),
+            managed=bool(_optional_bool(fields, "managed", what)),
+            archived_at=_optional_datetime(fields, "archived_at", what),
+            created_at=_optional_datetime(fields, "created_at", what),
+            updated_at=_optional_datetime(fields, "updated_at", what),
+            last_read_input_at=_optional_datetime(fields, "last_read_input_at", what),
+            last_updated_config_at=_optional_datetime(fields, "last_updated_config_at", what),
+            last_updated_output_at=_optional_datetime(fields, "last_updated_output_at", what),
+            resource_type=resource_type or "connections",
+        )
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A dataset or target that uses a connection."""
+
+    id: str
+    name: str
+    resource_type: str | None
+    status: str | None
+    archived_at: datetime | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ResourceRef:
+        """Return the reference; raises BadResponse without a string id and name."""
+        what = "resource"
+        fields = _object(data, what)
+        return cls(
+            id=_required_id(fields, what),
+            name=_required_str(fields, "name", what),
+            resource_type=_optional_str(fields, "resource_type", what),
+            status=_optional_str(fields, "status", what),
+            archived_at=_optional_datetime(fields, "archived_at", what),
+        )
+
+
+@dataclass(frozen=True)
+class Account:
+    """The account that owns the API key."""
+
+    id: str
+    name: str | None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Account:
+        """Return the account; raises BadResponse without a string id. An odd name becomes None."""
+        fields = _object(data, "account")
+        name = fields.get("name")
+        return cls(
+            id=_required_id(fields, "account"),
+            name=name if isinstance(name, str) else None,
+        )
+
+
+def parse_list(data: Any, parse_item: Callable[[Any], T], what: str) -> list[T]:
+    """Return `parse_item` applied to each element; raises BadResponse unless `data` is a list."""
+    if not isinstance(data, list):
+        raise BadResponse(f"expected a list of {what}, got {_json_type(data)}")
+    return [parse_item(item) for item in data]
+
+
+def _object(data: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise BadResponse(f"expected {what} to be a JSON object, got {_json_type(data)}")
+    return data
+
+
+def _required_str(fields: Mapping[str, Any], key: str, what: str) -> str:
+    value = fields.get(key)
+    if not isinstance(value, str):
+        raise BadResponse(f"{what} has no string {key!r}")
+    return value
+
+
+def _required_id(fields: Mapping[str, Any], what: str) -> str:
+    # An empty id would later address the collection instead of the resource.
+    value = _required_str(fields, "id", what)
+    if not value:
+        raise BadResponse(f"{what} has an empty 'id'")
+    return value
+
+
+def _optional_str(fields: Mapping[str, Any], key: str, what: str) -> str | None:
+    value = fields.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BadResponse(f"{what} {key!r} is not a string")
+    return value
+
+
+def _optional_int(fields: Mapping[str, Any], key: str, what: str) -> int | None:
+    value = fields.get(key)
+    # bool is an int in Python but never a count in JSON.
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise BadResponse(f"{what} {key!r} is not an integer")
+    return value
+
+
+def _optional_datetime(fields: Mapping[str, Any], key: str, what: str) -> datetime | None:
+    value = fields.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadResponse(f"{what} {key!r} is not a timestamp string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadResponse(f"{what} {key!r} is not an ISO-8601 timestamp") from None
+    # Faraday writes UTC; a stamp without an offset is read as UTC, not as server-local time.
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _optional_bool(fields: Mapping[str, Any], key: str, what: str) -> bool | None:
+    value = fields.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise BadResponse(f"{what} {key!r} is not a boolean")
+    return value
+
+
+def _json_type(data: Any) -> str:
+    if isinstance(data, Mapping):
+        return "an object"
+    if isinstance(data, list):
+        return "an array"
+    if data is None:
+        return "null"
+    return type(data).__name__
