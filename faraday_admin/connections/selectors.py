@@ -46,9 +46,12 @@ class ListFilters:
         category = query.get("category", "")
         archived = query.get("archived", "hide")
         sort = query.get("sort", "-created")
+        if status == "archived":
+            # Archived is a flag beside the status, not a status: it means "only archived".
+            status, archived = "", "only"
         return cls(
             q=query.get("q", "").strip()[:200],
-            status=status if status in (*catalog.statuses, "archived") else "",
+            status=status if status in catalog.statuses else "",
             type=type_key if type_key in catalog.types else "",
             category=category if category in {t.category for t in catalog.types.values()} else "",
             archived=archived if archived in ARCHIVED_CHOICES else "hide",
@@ -76,9 +79,13 @@ class ListFilters:
         return bool(self.q or self.status or self.type or self.category or self.archived != "hide")
 
     def query_string(self, **overrides: Any) -> str:
-        """The filters as a query string (for paging and sort links), without defaults."""
+        """The filters as a query string (for paging and sort links), without defaults.
+
+        The page is left out unless given: paging links add their own, and a second `page`
+        would make the link carry two.
+        """
         query = QueryDict(mutable=True)
-        values = {**self.__dict__, **overrides}
+        values = {**self.__dict__, "page": "1", **overrides}
         defaults = ListFilters()
         for key, value in values.items():
             if value and value != getattr(defaults, key):
@@ -214,6 +221,12 @@ class OptionRow:
 
 
 SECRET_SET = "Set (hidden)"  # noqa: S105 - a label, not a secret
+# Options the catalog doesn't describe (a newer type, an undocumented key) may hold secrets too.
+_SECRET_WORDS = ("password", "secret", "token", "private", "credential", "api_key")
+
+
+def _looks_secret(key: str) -> bool:
+    return any(word in key.casefold() for word in _SECRET_WORDS)
 
 
 def option_rows(connection: Connection) -> list[OptionRow]:
@@ -225,11 +238,12 @@ def option_rows(connection: Connection) -> list[OptionRow]:
     for key in order:
         spec = specs.get(key)
         present = key in connection.options and connection.options[key] not in (None, "")
-        if spec is not None and spec.secret:
+        secret = spec.secret if spec is not None else _looks_secret(key)
+        if secret:
             # Faraday doesn't echo secrets: a required one must be set even when absent here.
-            value = SECRET_SET if present or spec.required else "Not set"
+            value = SECRET_SET if present or (spec is not None and spec.required) else "Not set"
         else:
             value = connection.options[key] if present else "Not set"
         label = spec.label if spec else key.replace("_", " ").capitalize()
-        rows.append(OptionRow(label=label, value=value, secret=bool(spec and spec.secret)))
+        rows.append(OptionRow(label=label, value=value, secret=secret))
     return rows

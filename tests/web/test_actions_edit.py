@@ -1,0 +1,224 @@
+"""Editing a connection: PATCH name and options, blank secrets kept, managed ones refused."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from tests.web.list_helpers import (
+    CANARY,
+    CONNECTION_ID,
+    ERROR_ID,
+    connection_json,
+    error_json,
+    login,
+    mock_faraday,
+    parse,
+    upstream_calls,
+    upstream_writes,
+)
+
+pytestmark = pytest.mark.django_db
+
+EDIT_URL = reverse("connections:edit", args=[CONNECTION_ID])
+DETAIL_URL = reverse("connections:detail", args=[CONNECTION_ID])
+PATH = f"/connections/{CONNECTION_ID}"
+STORED = connection_json(
+    name="Warehouse",
+    options={
+        "host": "db.example.com",
+        "port": 5432,
+        "database": "analytics",
+        "schema": "public",
+        "user": "faraday",
+        "password": CANARY,
+    },
+)
+FORM = {
+    "name": "Warehouse (EU)",
+    "host": "eu.db.example.com",
+    "port": "5433",
+    "database": "analytics",
+    "schema": "public",
+    "user": "faraday",
+    "password": "",
+    "load_balancer": "",
+    "ssh_bastion": "",
+}
+EXPECTED_OPTIONS = {
+    "type": "postgres",
+    "host": "eu.db.example.com",
+    "port": 5433,
+    "database": "analytics",
+    "schema": "public",
+    "user": "faraday",
+}
+
+
+@pytest.fixture
+def faraday():
+    with mock_faraday() as router:
+        router.get(PATH).respond(json=STORED)
+        yield router
+
+
+@pytest.fixture
+def editor(client, django_user_model):
+    return login(client, django_user_model, "view_connections", "edit_connection")
+
+
+def _patch_ok(router):
+    return router.patch(PATH).respond(json=connection_json(name=FORM["name"], status="new"))
+
+
+def test_edit_page_prefills_settings_and_never_shows_the_secret(client, editor, faraday):
+    response = client.get(EDIT_URL)
+
+    assert response.status_code == 200
+    assert upstream_calls(faraday) == [("GET", f"/v1{PATH}")]
+    html = response.content.decode()
+    assert CANARY not in html
+    form = parse(response).find("form", id="edit-form")
+    assert form.find("input", name="name").attrs["value"] == "Warehouse"
+    assert form.find("input", name="host").attrs["value"] == "db.example.com"
+    password = form.find("input", name="password")
+    assert password.attrs["type"] == "password"
+    assert "value" not in password.attrs
+    assert "required" not in password.attrs  # blank keeps the stored one
+    assert form.find("input", name="csrfmiddlewaretoken") is not None
+    assert "Leave a password or key empty to keep the one Faraday has" in form.text
+
+
+def test_edit_with_blank_password_patches_without_it(client, editor, faraday):
+    _patch_ok(faraday)
+
+    response = client.post(EDIT_URL, FORM)
+
+    assert response.status_code == 302
+    assert response.url == DETAIL_URL
+    assert upstream_writes(faraday) == [
+        ("PATCH", PATH, {"name": "Warehouse (EU)", "options": EXPECTED_OPTIONS})
+    ]
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.SUCCESS)
+    assert entry.faraday_connection_id == CONNECTION_ID
+    assert "password" not in entry.options
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Saved changes to “Warehouse (EU)”. Faraday is checking it again."
+    ]
+
+
+def test_edit_with_new_password_sends_it_and_audits_it_masked(client, editor, faraday):
+    _patch_ok(faraday)
+
+    client.post(EDIT_URL, {**FORM, "password": "n3w-pass"})
+
+    [(_method, _path, body)] = upstream_writes(faraday)
+    assert body["options"]["password"] == "n3w-pass"
+    [entry] = AuditEntry.objects.all()
+    assert entry.options["password"] == AuditEntry.SECRET_MARKER
+    assert "n3w-pass" not in str(entry.options)
+
+
+def test_edit_over_htmx_redirects_with_hx_redirect(client, editor, faraday):
+    _patch_ok(faraday)
+
+    response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == DETAIL_URL
+
+
+def test_invalid_edit_is_422_and_sends_nothing(client, editor, faraday):
+    response = client.post(EDIT_URL, {**FORM, "name": "   ", "host": "http://bad host"})
+
+    assert response.status_code == 422
+    assert upstream_writes(faraday) == []
+    assert AuditEntry.objects.count() == 0
+    form = parse(response).find("form", id="edit-form")
+    assert form.find(class_="field-errors") is not None
+
+
+def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, faraday):
+    faraday.get(PATH).respond(json={**STORED, "managed": True})
+
+    page = client.get(EDIT_URL)
+    response = client.post(EDIT_URL, FORM)
+
+    for result in (page, response):
+        assert result.status_code == 302
+        assert result.url == DETAIL_URL
+    assert upstream_writes(faraday) == []
+    assert "managed by Faraday and can't be edited" in " ".join(
+        str(m) for m in get_messages(response.wsgi_request)
+    )
+
+
+def test_edit_without_permission_is_403_and_reaches_no_upstream(client, django_user_model, faraday):
+    login(client, django_user_model, "view_connections", "archive_connection")
+
+    assert client.get(EDIT_URL).status_code == 403
+    assert client.post(EDIT_URL, FORM).status_code == 403
+    assert faraday.calls.call_count == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_edit_post_without_csrf_token_is_refused(django_user_model, faraday):
+    strict = Client(enforce_csrf_checks=True)
+    login(strict, django_user_model, "view_connections", "edit_connection")
+
+    response = strict.post(EDIT_URL, FORM)
+
+    assert response.status_code == 403
+    assert faraday.calls.call_count == 0
+
+
+def test_edit_validation_refused_by_faraday_marks_the_field(client, editor, faraday):
+    faraday.patch(PATH).respond(
+        422,
+        json={
+            **error_json("VALIDATION_FAILED", "invalid"),
+            "validationErrors": [{"path": "/options/host", "message": "Host unreachable"}],
+        },
+    )
+
+    response = client.post(EDIT_URL, FORM)
+
+    assert response.status_code == 422
+    page = parse(response)
+    assert "Host unreachable" in page.find("ul", id="id_host_errors").text
+    assert ERROR_ID in page.find(id="upstream-error").text
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.FARADAY_ERROR)
+    assert entry.faraday_error_code == "VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "title"),
+    [
+        (httpx.Response(500, json=error_json()), Outcome.FARADAY_ERROR, "Faraday had a problem"),
+        (httpx.ReadTimeout("slow"), Outcome.NETWORK_FAULT, "Faraday didn't answer in time"),
+        (httpx.Response(200, text="not json"), Outcome.BAD_RESPONSE, "couldn't read"),
+    ],
+)
+def test_edit_upstream_fault_shows_banner_and_writes_audit_row(
+    client, editor, faraday, answer, outcome, title
+):
+    route = faraday.patch(PATH)
+    if isinstance(answer, Exception):
+        route.mock(side_effect=answer)
+    else:
+        route.mock(return_value=answer)
+
+    response = client.post(EDIT_URL, FORM)
+
+    assert response.status_code == 502
+    assert title in parse(response).find(id="upstream-error").text
+    assert route.call_count == 1  # a write is never retried
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, outcome)
+    assert entry.faraday_connection_id == CONNECTION_ID

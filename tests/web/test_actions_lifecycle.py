@@ -1,0 +1,443 @@
+"""Archive, unarchive, delete, force update and rotate: confirm first, then one upstream write."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.urls import reverse
+
+from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from tests.web.list_helpers import (
+    ALL_PERMISSIONS,
+    CONNECTION_ID,
+    ERROR_ID,
+    connection_json,
+    error_json,
+    login,
+    mock_faraday,
+    parse,
+    ref_json,
+    serve_detail,
+    upstream_writes,
+)
+
+pytestmark = pytest.mark.django_db
+
+PATH = f"/connections/{CONNECTION_ID}"
+DETAIL_URL = reverse("connections:detail", args=[CONNECTION_ID])
+LIST_URL = reverse("connections:list")
+ARCHIVED = "2024-03-01T00:00:00Z"
+SNOWFLAKE = {"database": "d", "user": "u", "warehouse": "w"}
+CLICKHOUSE = {"database": "d", "host": "h.example.com", "port": 9440, "user": "u"}
+
+# action → (url name, permission codename, the connection it applies to, expected write, audit)
+ACTIONS = {
+    "archive": (
+        "archive",
+        "archive_connection",
+        connection_json(),
+        ("POST", f"{PATH}/archive", {"cascade_to_all": False}),
+        Action.ARCHIVE,
+    ),
+    "unarchive": (
+        "unarchive",
+        "archive_connection",
+        connection_json(archived_at=ARCHIVED),
+        ("POST", f"{PATH}/unarchive", {"cascade_to_all": False}),
+        Action.UNARCHIVE,
+    ),
+    "delete": (
+        "delete",
+        "delete_connection",
+        connection_json(),
+        ("DELETE", PATH, None),
+        Action.DELETE,
+    ),
+    "force-update": (
+        "force-update",
+        "force_update_connection",
+        connection_json(),
+        ("POST", f"{PATH}/force_update", None),
+        Action.FORCE_UPDATE,
+    ),
+    "rotate": (
+        "rotate",
+        "rotate_credentials",
+        connection_json(type="snowflake", options=SNOWFLAKE),
+        ("POST", f"{PATH}/rotate_credentials", {"type": "snowflake"}),
+        Action.ROTATE,
+    ),
+}
+
+
+@pytest.fixture
+def faraday():
+    with mock_faraday() as router:
+        yield router
+
+
+@pytest.fixture
+def admin(client, django_user_model):
+    return login(client, django_user_model, *ALL_PERMISSIONS, username="boss")
+
+
+def _url(name: str) -> str:
+    return reverse(f"connections:{name}", args=[CONNECTION_ID])
+
+
+def _answer_writes(router, connection) -> None:
+    """Faraday's success answers for every write (no body, or the connection for rotate)."""
+    router.post(f"{PATH}/archive").respond(204)
+    router.post(f"{PATH}/unarchive").respond(204)
+    router.post(f"{PATH}/force_update").respond(204)
+    router.delete(PATH).respond(204)
+    router.post(f"{PATH}/rotate_credentials").respond(json=connection)
+
+
+def _main(response):
+    """The page's <main> (the header holds a sign-out form of its own)."""
+    return parse(response).find("main")
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+# ---- confirmation, then exactly one write ---------------------------------------------------
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_confirmation_page_sends_no_write(client, admin, faraday, action):
+    url_name, _perm, connection, _write, _audit = ACTIONS[action]
+    serve_detail(faraday, connection)
+    _answer_writes(faraday, connection)
+
+    response = client.get(_url(url_name))
+
+    assert response.status_code == 200
+    assert upstream_writes(faraday) == []
+    assert AuditEntry.objects.count() == 0
+    form = _main(response).find("form", method="post")
+    assert form.find("input", name="csrfmiddlewaretoken") is not None
+    assert form.find("button", type="submit") is not None
+    assert form.find("a", href=DETAIL_URL).text == "Cancel"
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_confirmed_action_sends_exactly_the_expected_request(client, admin, faraday, action):
+    url_name, _perm, connection, write, audit_action = ACTIONS[action]
+    serve_detail(faraday, connection)
+    _answer_writes(faraday, connection)
+
+    response = client.post(_url(url_name))
+
+    assert response.status_code == 302
+    assert response.url == (LIST_URL if action == "delete" else DETAIL_URL)
+    assert upstream_writes(faraday) == [write]
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (audit_action, Outcome.SUCCESS)
+    assert entry.faraday_connection_id == CONNECTION_ID
+    assert entry.actor_username == "boss"
+    assert len(_messages(response)) == 1
+
+
+def test_confirmed_action_over_htmx_uses_hx_redirect(client, admin, faraday):
+    serve_detail(faraday, connection_json())
+    _answer_writes(faraday, connection_json())
+
+    response = client.post(_url("force-update"), headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"] == DETAIL_URL
+    assert _messages(response) == ["Faraday is updating “Warehouse” now."]
+
+
+# ---- archive / unarchive: dependents first, cascade only when ticked -------------------------
+
+DATASETS = [ref_json("d-1", "Orders dataset", kind="datasets")]
+TARGETS = [ref_json("t-1", "CRM export", kind="targets")]
+
+
+@pytest.mark.parametrize(
+    ("action", "connection"),
+    [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
+)
+def test_archive_confirmation_lists_dependents_and_offers_cascade_unticked(
+    client, admin, faraday, action, connection
+):
+    serve_detail(faraday, connection, datasets=DATASETS, targets=TARGETS)
+
+    page = parse(client.get(_url(action)))
+
+    assert [li.text for li in page.find("ul", class_="dependents").find_all("li")] == [
+        "Dataset Orders dataset",
+        "Target CRM export",
+    ]
+    cascade = page.find("input", name="cascade")
+    assert cascade.attrs["type"] == "checkbox"
+    assert "checked" not in cascade.attrs
+    assert upstream_writes(faraday) == []
+
+
+def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admin, faraday):
+    serve_detail(faraday, connection_json())
+
+    page = parse(client.get(_url("archive")))
+
+    assert page.find("input", name="cascade") is None
+    assert "No dataset or target uses this connection." in page.text
+
+
+@pytest.mark.parametrize(
+    ("action", "connection"),
+    [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
+)
+@pytest.mark.parametrize(("form", "cascade"), [({}, False), ({"cascade": "on"}, True)])
+def test_archive_cascades_only_when_ticked(
+    client, admin, faraday, action, connection, form, cascade
+):
+    serve_detail(faraday, connection, datasets=DATASETS, targets=TARGETS)
+    _answer_writes(faraday, connection)
+
+    client.post(_url(action), form)
+
+    assert upstream_writes(faraday) == [("POST", f"{PATH}/{action}", {"cascade_to_all": cascade})]
+
+
+def test_archive_of_an_archived_connection_is_refused(client, admin, faraday):
+    serve_detail(faraday, connection_json(archived_at=ARCHIVED))
+
+    response = client.post(_url("archive"))
+
+    assert response.status_code == 409
+    assert "already archived" in parse(response).find(role="alert").text
+    assert upstream_writes(faraday) == []
+
+
+def test_unarchive_of_an_active_connection_is_refused(client, admin, faraday):
+    serve_detail(faraday, connection_json())
+
+    response = client.post(_url("unarchive"))
+
+    assert response.status_code == 409
+    assert upstream_writes(faraday) == []
+
+
+# ---- delete ---------------------------------------------------------------------------------
+
+
+def test_delete_is_refused_while_active_dependents_exist(client, admin, faraday):
+    serve_detail(faraday, connection_json(), datasets=DATASETS, targets=TARGETS)
+    faraday.delete(PATH).respond(204)
+
+    confirm = client.get(_url("delete"))
+    response = client.post(_url("delete"))
+
+    for page in (_main(confirm), _main(response)):
+        alert = page.find(role="alert")
+        assert "used by 2 datasets or targets" in alert.text
+        assert "Archive or re-point them first" in alert.text
+        assert page.find("button", type="submit") is None
+        assert "Orders dataset" in page.find("ul", class_="dependents").text
+    assert response.status_code == 409
+    assert upstream_writes(faraday) == []
+    assert AuditEntry.objects.count() == 0
+
+
+def test_delete_goes_ahead_when_every_dependent_is_archived(client, admin, faraday):
+    serve_detail(
+        faraday,
+        connection_json(),
+        datasets=[ref_json("d-1", "Old dataset", kind="datasets", archived=True)],
+    )
+    faraday.delete(PATH).respond(204)
+
+    response = client.post(_url("delete"))
+
+    assert response.url == LIST_URL
+    assert upstream_writes(faraday) == [("DELETE", PATH, None)]
+    assert _messages(response) == ["Deleted “Warehouse”."]
+
+
+# ---- rotate ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_key", "options"), [("snowflake", SNOWFLAKE), ("clickhouse", CLICKHOUSE)]
+)
+def test_rotate_sends_the_connection_type(client, admin, faraday, type_key, options):
+    connection = connection_json(type=type_key, options=options)
+    serve_detail(faraday, connection)
+    _answer_writes(faraday, connection)
+
+    client.post(_url("rotate"))
+
+    assert upstream_writes(faraday) == [("POST", f"{PATH}/rotate_credentials", {"type": type_key})]
+
+
+@pytest.mark.parametrize("type_key", ["postgres", "bigquery"])
+def test_rotate_is_refused_for_other_types(client, admin, faraday, type_key):
+    serve_detail(faraday, connection_json(type=type_key, options={}))
+
+    response = client.post(_url("rotate"))
+
+    assert response.status_code == 409
+    assert "Only Snowflake and ClickHouse" in parse(response).find(role="alert").text
+    assert upstream_writes(faraday) == []
+
+
+# ---- refusals: managed, permissions, CSRF ---------------------------------------------------
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_managed_connection_refuses_every_action(client, admin, faraday, action):
+    url_name, _perm, connection, _write, _audit = ACTIONS[action]
+    serve_detail(faraday, {**connection, "managed": True})
+    _answer_writes(faraday, connection)
+
+    confirm = client.get(_url(url_name))
+    response = client.post(_url(url_name))
+
+    assert response.status_code == 409
+    for page in (_main(confirm), _main(response)):
+        assert "managed by Faraday" in page.find(role="alert").text
+        assert page.find("button", type="submit") is None
+    assert upstream_writes(faraday) == []
+    assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_user_lacking_the_permission_gets_403_and_no_upstream_request(
+    client, django_user_model, faraday, action
+):
+    url_name, perm, connection, _write, _audit = ACTIONS[action]
+    login(client, django_user_model, *(p for p in ALL_PERMISSIONS if p != perm))
+    serve_detail(faraday, connection)
+    _answer_writes(faraday, connection)
+
+    assert client.get(_url(url_name)).status_code == 403
+    assert client.post(_url(url_name), {"cascade": "on"}).status_code == 403
+    assert faraday.calls.call_count == 0
+    assert AuditEntry.objects.count() == 0
+
+
+def test_anonymous_user_cannot_act(client, faraday):
+    response = client.post(_url("delete"))
+
+    assert response.status_code in (302, 403)
+    assert faraday.calls.call_count == 0
+
+
+def test_post_without_csrf_token_is_refused_and_with_it_goes_through(django_user_model, faraday):
+    strict = Client(enforce_csrf_checks=True)
+    login(strict, django_user_model, *ALL_PERMISSIONS)
+    serve_detail(faraday, connection_json())
+    _answer_writes(faraday, connection_json())
+
+    refused = strict.post(_url("force-update"))
+    assert refused.status_code == 403
+    assert upstream_writes(faraday) == []
+
+    confirm = _main(strict.get(_url("force-update")))
+    token = confirm.find("input", name="csrfmiddlewaretoken").attrs["value"]
+    accepted = strict.post(_url("force-update"), {"csrfmiddlewaretoken": token})
+
+    assert accepted.status_code == 302
+    assert upstream_writes(faraday) == [("POST", f"{PATH}/force_update", None)]
+
+
+# ---- upstream faults: banner, no 500, audit row ---------------------------------------------
+
+FAULTS = [
+    pytest.param(
+        httpx.Response(500, json=error_json()),
+        Outcome.FARADAY_ERROR,
+        "Faraday had a problem on its side",
+        id="server-error",
+    ),
+    pytest.param(
+        httpx.Response(409, json=error_json("CONFLICT", "Still used by 2 datasets")),
+        Outcome.FARADAY_ERROR,
+        "Still used by 2 datasets",
+        id="conflict",
+    ),
+    pytest.param(
+        httpx.Response(403, json=error_json("FORBIDDEN", "nope")),
+        Outcome.FARADAY_ERROR,
+        "isn't allowed to do that",
+        id="forbidden",
+    ),
+    pytest.param(
+        httpx.Response(401, json=error_json("EXPIRED_API_KEY", "expired")),
+        Outcome.FARADAY_ERROR,
+        "The Faraday API key has expired",
+        id="expired-key",
+    ),
+    pytest.param(
+        httpx.ConnectError("refused"),
+        Outcome.NETWORK_FAULT,
+        "couldn't reach Faraday",
+        id="unreachable",
+    ),
+    pytest.param(
+        httpx.ReadTimeout("slow"),
+        Outcome.NETWORK_FAULT,
+        "Faraday didn't answer in time",
+        id="timeout",
+    ),
+]
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize(("answer", "outcome", "words"), FAULTS)
+def test_upstream_fault_on_action_shows_banner_and_writes_audit_row(
+    client, admin, faraday, action, answer, outcome, words
+):
+    url_name, _perm, connection, (method, path, _body), audit_action = ACTIONS[action]
+    serve_detail(faraday, connection)
+    route = faraday.route(method=method, path=path)
+    if isinstance(answer, Exception):
+        route.mock(side_effect=answer)
+    else:
+        route.mock(return_value=answer)
+
+    response = client.post(_url(url_name))
+
+    assert response.status_code == 502
+    banner = parse(response).find(id="upstream-error")
+    assert words in banner.text
+    assert route.call_count == 1  # writes are never retried
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (audit_action, outcome)
+    assert entry.faraday_connection_id == CONNECTION_ID
+    if isinstance(answer, httpx.Response):
+        assert ERROR_ID in banner.text
+        assert entry.faraday_error_id == ERROR_ID
+        assert entry.http_status == answer.status_code
+    # The confirmation stays, so the person can try again.
+    assert _main(response).find("button", type="submit") is not None
+
+
+def test_rotate_with_unreadable_answer_is_a_banner_and_audited(client, admin, faraday):
+    connection = connection_json(type="snowflake", options=SNOWFLAKE)
+    serve_detail(faraday, connection)
+    faraday.post(f"{PATH}/rotate_credentials").respond(200, text="<html>gateway</html>")
+
+    response = client.post(_url("rotate"))
+
+    assert response.status_code == 502
+    assert "couldn't read" in parse(response).find(id="upstream-error").text
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.ROTATE, Outcome.BAD_RESPONSE)
+
+
+def test_fault_reading_the_connection_before_acting_sends_no_write(client, admin, faraday):
+    faraday.get(PATH).respond(404, json=error_json("NOT_FOUND", "gone"))
+    faraday.delete(PATH).respond(204)
+
+    response = client.post(_url("delete"))
+
+    assert response.status_code == 404
+    assert "Faraday couldn't find that connection" in parse(response).find(id="upstream-error").text
+    assert upstream_writes(faraday) == []

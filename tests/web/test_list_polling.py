@@ -1,0 +1,230 @@
+"""Live status on the list: one poller, one upstream request a refresh, none once all are final."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from tests.web.list_helpers import (
+    connection_json,
+    error_json,
+    login,
+    many_connections,
+    mock_faraday,
+    parse,
+    pollers,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("connections:list")
+ROWS_URL = reverse("connections:rows")
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def faraday():
+    with mock_faraday() as router:
+        yield router
+
+
+@pytest.fixture
+def viewer(client, django_user_model):
+    return login(client, django_user_model, "view_connections")
+
+
+def _poller_ids(node) -> list[str]:
+    return parse_qs(urlsplit(node.attrs["hx-get"]).query)["ids"]
+
+
+def _requested_ids(router) -> list[list[str]]:
+    return [parse_qs(call.request.url.query.decode()).get("ids", []) for call in router.calls]
+
+
+# ---- the list page --------------------------------------------------------------------------
+
+
+def test_list_with_active_rows_has_one_poller_for_just_those_rows(client, viewer, faraday):
+    faraday.get("/connections").respond(
+        json=[
+            connection_json("n-1", name="one", status="new"),
+            connection_json("s-1", name="two", status="starting"),
+            connection_json("r-1", name="three", status="running"),
+            connection_json("ok-1", name="four", status="ready"),
+            connection_json("er-1", name="five", status="error"),
+        ]
+    )
+
+    response = client.get(LIST_URL)
+
+    [poller] = pollers(response)
+    assert poller.attrs["id"] == "status-poller"
+    assert poller.attrs["hx-trigger"] == "every 5s"
+    assert poller.attrs["hx-swap"] == "outerHTML"
+    assert urlsplit(poller.attrs["hx-get"]).path == ROWS_URL
+    assert sorted(_poller_ids(poller)) == ["n-1", "r-1", "s-1"]
+    # No badge polls on its own (one request per refresh, not one per row).
+    assert parse(response).find("span", hx_get=None) is None
+
+
+def test_list_with_only_terminal_rows_does_not_poll(client, viewer, faraday):
+    faraday.get("/connections").respond(
+        json=[
+            connection_json("ok-1", status="ready"),
+            connection_json("er-1", status="error"),
+            connection_json("ar-1", status="ready", archived_at="2024-03-01T00:00:00Z"),
+        ]
+    )
+
+    response = client.get(LIST_URL, {"archived": "show"})
+
+    assert pollers(response) == []
+    assert "hx-trigger" not in parse(response).find(id="status-poller").attrs
+
+
+def test_list_polls_only_the_active_rows_of_the_visible_page(client, viewer, faraday):
+    # Newest first: page 1 holds c-0099…c-0050; the active ones are on both pages.
+    connections = many_connections(100)
+    for index in (10, 60, 99):
+        connections[index]["status"] = "running"
+    faraday.get("/connections").respond(json=connections)
+
+    [poller] = pollers(client.get(LIST_URL))
+
+    assert sorted(_poller_ids(poller)) == ["c-0060", "c-0099"]
+
+
+def test_list_page_without_active_rows_on_it_does_not_poll(client, viewer, faraday):
+    connections = many_connections(100)
+    connections[10]["status"] = "new"  # on page 2 only
+    faraday.get("/connections").respond(json=connections)
+
+    assert pollers(client.get(LIST_URL)) == []
+
+
+# ---- the rows endpoint ----------------------------------------------------------------------
+
+
+def test_refresh_makes_one_upstream_request_for_the_active_ids(client, viewer, faraday):
+    route = faraday.get("/connections").respond(
+        json=[
+            connection_json("n-1", name="one", status="starting"),
+            connection_json("r-1", name="two", status="running"),
+        ]
+    )
+
+    response = client.get(ROWS_URL, {"ids": ["n-1", "r-1"]}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert route.call_count == 1
+    assert len(faraday.calls) == 1
+    assert _requested_ids(faraday) == [["n-1", "r-1"]]
+
+
+def test_refresh_returns_the_rows_out_of_band_and_keeps_polling_while_active(
+    client, viewer, faraday
+):
+    faraday.get("/connections").respond(
+        json=[
+            connection_json("n-1", name="one", status="starting"),
+            connection_json("r-1", name="two", status="ready"),
+        ]
+    )
+
+    response = client.get(ROWS_URL, {"ids": ["n-1", "r-1"]}, headers=HTMX)
+
+    html = response.content.decode()
+    assert "<html" not in html  # a fragment, not the page
+    page = parse(response)
+    rows = page.find_all("tr", hx_swap_oob="true")
+    assert [row.attrs["id"] for row in rows] == ["row-n-1", "row-r-1"]
+    # Table rows travel inside <template> so the parser keeps them.
+    assert all(row.parent.tag == "template" for row in rows)
+    assert rows[0].find(class_="badge-starting").text == "◔ Starting"
+    assert rows[1].find(class_="badge-ready").text == "✓ Ready"
+    [poller] = pollers(response)
+    assert poller.attrs["id"] == "status-poller"
+    assert poller.attrs["hx-trigger"] == "every 5s"
+    assert _poller_ids(poller) == ["n-1"]
+
+
+def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday):
+    faraday.get("/connections").respond(
+        json=[
+            connection_json("n-1", status="ready"),
+            connection_json("r-1", status="error", status_error="Password incorrect"),
+        ]
+    )
+
+    response = client.get(ROWS_URL, {"ids": ["n-1", "r-1"]}, headers=HTMX)
+
+    assert pollers(response) == []
+    poller = parse(response).find(id="status-poller")
+    assert poller is not None  # swapped in place of the polling one, so polling stops
+    assert not any(key.startswith("hx-") for key in poller.attrs)
+    assert [row.attrs["id"] for row in parse(response).find_all("tr", hx_swap_oob="true")] == [
+        "row-n-1",
+        "row-r-1",
+    ]
+
+
+def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday):
+    faraday.get("/connections").respond(
+        json=[connection_json("r-1", status="error", status_error="Password incorrect")]
+    )
+
+    response = client.get(ROWS_URL, {"ids": ["r-1"]}, headers=HTMX)
+
+    [row] = parse(response).find_all("tr", hx_swap_oob="true")
+    assert row.find(class_="badge-error").text == "✕ Error"
+    assert row.find(class_="row-error").text == "Password incorrect"
+
+
+def test_row_in_error_without_status_error_shows_contents_error(client, viewer, faraday):
+    faraday.get("/connections").respond(
+        json=[connection_json("r-1", status="error", status_error=None, contents_error="No tables")]
+    )
+
+    response = client.get(ROWS_URL, {"ids": ["r-1"]}, headers=HTMX)
+
+    assert parse(response).find(class_="row-error").text == "No tables"
+
+
+def test_refresh_without_ids_makes_no_upstream_request_and_stops(client, viewer, faraday):
+    response = client.get(ROWS_URL, headers=HTMX)
+
+    assert response.status_code == 200
+    assert faraday.calls.call_count == 0
+    assert pollers(response) == []
+
+
+def test_refresh_asks_for_at_most_one_page_of_ids(client, viewer, faraday):
+    faraday.get("/connections").respond(json=[])
+
+    client.get(ROWS_URL, {"ids": [f"c-{i}" for i in range(80)]}, headers=HTMX)
+
+    [ids] = _requested_ids(faraday)
+    assert ids == [f"c-{i}" for i in range(50)]
+
+
+def test_refresh_upstream_blip_keeps_polling_and_says_so(client, viewer, faraday):
+    faraday.get("/connections").respond(500, json=error_json())
+
+    response = client.get(ROWS_URL, {"ids": ["n-1"]}, headers=HTMX)
+
+    assert response.status_code == 200
+    [poller] = pollers(response)
+    assert _poller_ids(poller) == ["n-1"]
+    assert "Couldn't refresh just now" in poller.text
+    assert parse(response).find_all("tr") == []
+
+
+def test_refresh_without_view_permission_is_refused(client, django_user_model, faraday):
+    login(client, django_user_model, "create_connection")
+
+    response = client.get(ROWS_URL, {"ids": ["n-1"]}, headers=HTMX)
+
+    assert response.status_code == 403
+    assert faraday.calls.call_count == 0
