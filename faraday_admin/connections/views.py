@@ -241,8 +241,15 @@ def connection_edit_view(request, connection_id: str):
     except FaradayError as error:
         return _upstream_problem_page(request, error, title="Edit connection")
     detail_url = reverse("connections:detail", args=[connection.id])
-    if connection.managed or connection.type not in get_catalog().types:
+    if connection.managed:
         messages.error(request, "This connection is managed by Faraday and can't be edited here.")
+        return redirect(detail_url)
+    if connection.type not in get_catalog().types:
+        messages.error(
+            request,
+            f"This app doesn't know the connection type “{connection.type}” yet, so it can't "
+            "edit it. An engineer can update the catalog with sync_connection_types.",
+        )
         return redirect(detail_url)
     form_class = form_class_for(connection.type, editing=True)
     context: dict[str, Any] = {"connection": connection}
