@@ -1,0 +1,641 @@
+"""Faraday's connections API, simulated: one `handle()` call per HTTP request.
+
+Framework-free apart from the ORM: all state is in the simulator's tables, so any number of
+processes can serve it and it survives restarts. Deliberately never imports
+faraday_admin.faraday_client: it is an independent check of that client.
+
+Secrets (the catalog's `secret` options) are stored but never echoed back, as Faraday does; a
+PATCH that leaves one out keeps the stored value. Demo conventions: the token "expired" and
+"forbidden" fail auth, any other token is accepted; password "wrong-password" and hosts ending in
+".unreachable.example" end their cycle in `error`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from faraday_admin.catalog.loader import get_catalog
+from faraday_admin.simulator import lifecycle
+from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
+from faraday_admin.simulator.validation import (
+    Problem,
+    check_connection,
+    normalize_options,
+    pointer,
+)
+
+logger = logging.getLogger(__name__)
+
+ACCOUNT_ID = "5f6a1c2e-9d1b-4c6e-8a57-3b2f0e7d4c91"
+ACCOUNT_CREATED_AT = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+KEY_PAIR_TYPES = ("snowflake", "clickhouse")
+# Shown in options after rotate_credentials; read-only, so a PATCH that echoes it is fine.
+FINGERPRINT_OPTION = "public_key_fingerprint"
+JSON_HEADERS = {"content-type": "application/json"}
+# Demo tokens that exercise Faraday's other auth failures.
+_REFUSED_TOKENS = {
+    "expired": (401, "EXPIRED_API_KEY", "This API key has expired."),
+    "forbidden": (403, "FORBIDDEN", "This API key may not use the connections API."),
+}
+# Faraday's directionality per catalog category; any other category is bidirectional.
+DIRECTIONALITY = {"advertising": "destination_only"}
+
+
+def now() -> datetime:
+    """The engine's clock. Tests replace it (or pass `clock=`) to move time without sleeping."""
+    return timezone.now()
+
+
+@dataclass(frozen=True)
+class SimResponse:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, code: str, note: str, problems: list[Problem] | None = None):
+        super().__init__(note)
+        self.status, self.code, self.note, self.problems = status, code, note, problems
+
+
+def error_response(
+    status: int, code: str, note: str, problems: list[Problem] | None = None
+) -> SimResponse:
+    """Faraday's error body; `id` is what support would ask for."""
+    body: dict[str, Any] = {"error": code, "id": str(uuid.uuid4()), "note": note}
+    if problems is not None:
+        body["validationErrors"] = [problem.as_json() for problem in problems]
+    return _json_response(status, body)
+
+
+def _json_response(status: int, data: Any) -> SimResponse:
+    return SimResponse(status, dict(JSON_HEADERS), json.dumps(data).encode())
+
+
+def _no_content() -> SimResponse:
+    return SimResponse(204, {}, b"")
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    # UTC with "Z" as in Faraday's examples; milliseconds keep short cycles' phase times exact.
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    return next((value for key, value in headers.items() if key.lower() == name), "")
+
+
+def _authenticate(headers: Mapping[str, str]) -> None:
+    authorization = _header(headers, "authorization").strip()
+    if not authorization:
+        raise _ApiError(401, "MISSING_API_KEY", "No API key was supplied.")
+    scheme, _, token = authorization.partition(" ")
+    # The scheme is case-insensitive (RFC 9110); the token is one run of non-space characters.
+    if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
+        raise _ApiError(
+            401, "MALFORMED_API_KEY", "The Authorization header must be 'Bearer <API key>'."
+        )
+    refusal = _REFUSED_TOKENS.get(token)
+    if refusal:
+        raise _ApiError(*refusal)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_object(body: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
+    if allow_empty and not body.strip():
+        return {}
+    try:
+        # NaN/Infinity are Python extensions; JSON.parse rejects them.
+        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except ValueError:
+        raise _ApiError(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise _ApiError(400, "BAD_REQUEST", "The request body must be a JSON object.")
+    return data
+
+
+def _validation_failed(problems: list[Problem]) -> _ApiError:
+    count = len(problems)
+    noun = "problem" if count == 1 else "problems"
+    return _ApiError(
+        400, "VALIDATION_FAILED", f"The request did not pass validation ({count} {noun}).", problems
+    )
+
+
+def _merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: null removes, objects merge, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _describe_dependents(dependents: list[SimulatedDependent]) -> str:
+    datasets = sum(1 for d in dependents if d.kind == SimulatedDependent.Kind.DATASETS)
+    targets = len(dependents) - datasets
+    parts = [_plural(n, noun) for n, noun in ((datasets, "dataset"), (targets, "target")) if n]
+    return " and ".join(parts)
+
+
+@dataclass
+class _Call:
+    """One request, with the moment it is handled and the cycle length in force."""
+
+    query: dict[str, list[str]]
+    body: bytes
+    at: datetime
+    cycle_seconds: float
+
+    def render(self, connection: SimulatedConnection) -> dict[str, Any]:
+        state = lifecycle.snapshot(connection, self.at, self.cycle_seconds)
+        ctype = get_catalog().get(connection.options.get("type", ""))
+        hidden = ctype.secret_field_names if ctype else frozenset()
+        options = {k: v for k, v in connection.options.items() if k not in hidden}
+        if connection.key_fingerprint:
+            options[FINGERPRINT_OPTION] = connection.key_fingerprint
+        return {
+            "id": str(connection.id),
+            "name": connection.name,
+            "options": options,
+            "status": state.status,
+            "status_changed_at": _timestamp(state.status_changed_at),
+            "status_error": state.status_error,
+            "directionality": connection.directionality,
+            "contents": state.contents,
+            "contents_error": state.contents_error,
+            "managed": connection.managed,
+            "archived_at": _timestamp(connection.archived_at),
+            "created_at": _timestamp(connection.created_at),
+            "updated_at": _timestamp(connection.updated_at),
+            "last_read_input_at": _timestamp(state.last_read_input_at),
+            "last_updated_config_at": _timestamp(connection.last_updated_config_at),
+            "last_updated_output_at": _timestamp(state.last_updated_output_at),
+            "resource_type": "connections",
+        }
+
+    def restart_cycle(self, connection: SimulatedConnection) -> None:
+        lifecycle.carry_over(connection, self.at, self.cycle_seconds)
+        connection.cycle_started_at = self.at
+
+
+def _find(connection_id: str, *, lock: bool = False) -> SimulatedConnection:
+    try:
+        key = uuid.UUID(connection_id)
+    except ValueError:
+        key = None
+    queryset = (
+        SimulatedConnection.objects.select_for_update() if lock else SimulatedConnection.objects
+    )
+    connection = queryset.filter(pk=key).first() if key else None
+    if connection is None:
+        raise _ApiError(404, "NOT_FOUND", f"No connection with id {connection_id} exists.")
+    return connection
+
+
+def _refuse_managed(connection: SimulatedConnection) -> None:
+    if connection.managed:
+        raise _ApiError(
+            403,
+            "FORBIDDEN",
+            "This connection is managed by Faraday and is read-only.",
+        )
+
+
+# Handlers: (call, **path parameters) -> SimResponse.
+
+
+def _list_connections(call: _Call) -> SimResponse:
+    raw_ids = [part for value in call.query.get("ids", []) for part in value.split(",") if part]
+    connections = SimulatedConnection.objects.all()
+    if raw_ids:
+        try:
+            ids = [uuid.UUID(raw) for raw in raw_ids]
+        except ValueError:
+            raise _ApiError(400, "BAD_REQUEST", "Every `ids` value must be a UUID.") from None
+        connections = connections.filter(pk__in=ids)
+    return _json_response(200, [call.render(connection) for connection in connections])
+
+
+def _create_connection(call: _Call) -> SimResponse:
+    document = _json_object(call.body)
+    problems = check_connection(document)
+    if problems:
+        raise _validation_failed(problems)
+    options = normalize_options(document["options"])
+    category = get_catalog().types[options["type"]].category
+    at = call.at
+    connection = SimulatedConnection.objects.create(
+        name=document["name"],
+        options=options,
+        directionality=DIRECTIONALITY.get(category, "bidirectional"),
+        created_at=at,
+        updated_at=at,
+        cycle_started_at=at,
+        last_updated_config_at=at,
+    )
+    return _json_response(201, call.render(connection))
+
+
+def _get_connection(call: _Call, connection_id: str) -> SimResponse:
+    return _json_response(200, call.render(_find(connection_id)))
+
+
+def _patch_connection(call: _Call, connection_id: str) -> SimResponse:
+    with transaction.atomic():
+        connection = _find(connection_id, lock=True)
+        _refuse_managed(connection)
+        patch = _json_object(call.body)
+        stored_type = connection.options.get("type")
+        problems: list[Problem] = []
+        options_patch = patch.get("options")
+        if isinstance(options_patch, dict):
+            options_patch = {k: v for k, v in options_patch.items() if k != FINGERPRINT_OPTION}
+            # Options are a tagged union: the patch names its type, and the type is fixed.
+            if "type" not in options_patch:
+                problems.append(
+                    Problem("/options/type", "must have required property 'type'", "required")
+                )
+            elif options_patch["type"] != stored_type:
+                problems.append(
+                    Problem(
+                        "/options/type",
+                        "must be equal to one of the allowed values",
+                        "enum",
+                        f"A connection's type can't change; keep '{stored_type}' or create a new "
+                        "connection.",
+                    )
+                )
+            options_patch = {**options_patch, "type": stored_type}
+        document = _merge_patch(
+            {"name": connection.name, "options": connection.options},
+            {**patch, "options": options_patch} if "options" in patch else patch,
+        )
+        problems.extend(check_connection(document))
+        if problems:
+            raise _validation_failed(problems)
+        options = normalize_options(document["options"])
+        if document["name"] == connection.name and options == connection.options:
+            return _json_response(200, call.render(connection))
+        if options != connection.options:
+            call.restart_cycle(connection)
+            connection.options = options
+            connection.last_updated_config_at = call.at
+        connection.name = document["name"]
+        connection.updated_at = call.at
+        connection.save()
+    return _json_response(200, call.render(connection))
+
+
+def _delete_connection(call: _Call, connection_id: str) -> SimResponse:
+    with transaction.atomic():
+        connection = _find(connection_id, lock=True)
+        _refuse_managed(connection)
+        active = list(connection.dependents.filter(archived_at__isnull=True))
+        if active:
+            raise _ApiError(
+                409,
+                "CONFLICT",
+                f"This connection is still used by {_describe_dependents(active)}; "
+                "archive or delete them first.",
+            )
+        connection.delete()
+    return _no_content()
+
+
+def _cascade_selection(body: dict[str, Any]) -> tuple[bool, set[str]]:
+    """(cascade to all?, ids listed in cascade_to) from an archive/unarchive body."""
+    problems = [
+        Problem(pointer(key), "must NOT have additional properties", "additionalProperties")
+        for key in body
+        if key not in ("cascade_to_all", "cascade_to")
+    ]
+    cascade_all = body.get("cascade_to_all", False)
+    if not isinstance(cascade_all, bool):
+        problems.append(Problem("/cascade_to_all", "must be boolean", "type"))
+    listed = body.get("cascade_to", [])
+    if not isinstance(listed, list):
+        problems.append(Problem("/cascade_to", "must be array", "type"))
+        listed = []
+    problems.extend(
+        Problem(f"/cascade_to/{index}", "must be string", "type")
+        for index, item in enumerate(listed)
+        if not isinstance(item, str)
+    )
+    if problems:
+        raise _validation_failed(problems)
+    return cascade_all, {_canonical_id(item) for item in listed}
+
+
+def _canonical_id(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return raw
+
+
+def _set_archived(call: _Call, connection_id: str, *, archive: bool) -> SimResponse:
+    with transaction.atomic():
+        connection = _find(connection_id, lock=True)
+        cascade_all, listed = _cascade_selection(_json_object(call.body, allow_empty=True))
+        dependents = list(connection.dependents.all())
+        unknown = listed - {str(d.id) for d in dependents}
+        if unknown:
+            raise _ApiError(
+                400,
+                "BAD_REQUEST",
+                "cascade_to lists ids that are not datasets or targets of this connection: "
+                + ", ".join(sorted(unknown))
+                + ".",
+            )
+        # The dependents whose state this call would change.
+        pending = [d for d in dependents if (d.archived_at is None) == archive]
+        covered = [d for d in pending if cascade_all or str(d.id) in listed]
+        if archive and len(covered) < len(pending):
+            left = [d for d in pending if d not in covered]
+            raise _ApiError(
+                409,
+                "CONFLICT",
+                f"This connection is still used by {_describe_dependents(left)}; archive them "
+                "too with cascade_to_all or list them in cascade_to.",
+            )
+        stamp = call.at if archive else None
+        for dependent in covered:
+            dependent.archived_at = stamp
+            dependent.save(update_fields=["archived_at"])
+        if (connection.archived_at is None) == archive:
+            connection.archived_at = stamp
+            connection.updated_at = call.at
+            connection.save(update_fields=["archived_at", "updated_at"])
+    return _no_content()
+
+
+def _archive(call: _Call, connection_id: str) -> SimResponse:
+    return _set_archived(call, connection_id, archive=True)
+
+
+def _unarchive(call: _Call, connection_id: str) -> SimResponse:
+    return _set_archived(call, connection_id, archive=False)
+
+
+def _force_update(call: _Call, connection_id: str) -> SimResponse:
+    with transaction.atomic():
+        connection = _find(connection_id, lock=True)
+        call.restart_cycle(connection)
+        connection.save()
+    return _no_content()
+
+
+def _new_fingerprint() -> str:
+    # Same form as `ssh-keygen -l`: SHA256 of the (here random) public key, base64 without padding.
+    digest = hashlib.sha256(secrets.token_bytes(32)).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def _rotate_credentials(call: _Call, connection_id: str) -> SimResponse:
+    with transaction.atomic():
+        connection = _find(connection_id, lock=True)
+        _refuse_managed(connection)
+        requested = _json_object(call.body).get("type")
+        if requested not in KEY_PAIR_TYPES:
+            raise _ApiError(
+                400,
+                "BAD_REQUEST",
+                "Only snowflake and clickhouse connections have key-pair credentials to rotate.",
+            )
+        if requested != connection.options.get("type"):
+            raise _ApiError(
+                400,
+                "BAD_REQUEST",
+                f"The body's type '{requested}' does not match this connection's type "
+                f"'{connection.options.get('type')}'.",
+            )
+        connection.key_fingerprint = _new_fingerprint()
+        call.restart_cycle(connection)
+        connection.last_updated_config_at = call.at
+        connection.updated_at = call.at
+        connection.save()
+    return _json_response(200, call.render(connection))
+
+
+def _list_dependents(call: _Call, connection_id: str, kind: str) -> SimResponse:
+    connection = _find(connection_id)
+    return _json_response(
+        200,
+        [
+            {
+                "id": str(dependent.id),
+                "name": dependent.name,
+                "resource_type": dependent.kind,
+                "status": "ready",
+                "archived_at": _timestamp(dependent.archived_at),
+            }
+            for dependent in connection.dependents.filter(kind=kind)
+        ],
+    )
+
+
+def _datasets(call: _Call, connection_id: str) -> SimResponse:
+    return _list_dependents(call, connection_id, SimulatedDependent.Kind.DATASETS)
+
+
+def _targets(call: _Call, connection_id: str) -> SimResponse:
+    return _list_dependents(call, connection_id, SimulatedDependent.Kind.TARGETS)
+
+
+def _current_account(call: _Call) -> SimResponse:
+    return _json_response(
+        200,
+        {
+            "id": ACCOUNT_ID,
+            "name": "Demo account (simulated)",
+            "resource_type": "accounts",
+            "created_at": _timestamp(ACCOUNT_CREATED_AT),
+        },
+    )
+
+
+_ID = r"(?P<connection_id>[^/]+)"
+_ROUTES: list[tuple[str, re.Pattern[str], Callable[..., SimResponse]]] = [
+    (method, re.compile(pattern), handler)
+    for method, pattern, handler in (
+        ("GET", r"/connections", _list_connections),
+        ("POST", r"/connections", _create_connection),
+        ("GET", rf"/connections/{_ID}", _get_connection),
+        ("PATCH", rf"/connections/{_ID}", _patch_connection),
+        ("DELETE", rf"/connections/{_ID}", _delete_connection),
+        ("POST", rf"/connections/{_ID}/archive", _archive),
+        ("POST", rf"/connections/{_ID}/unarchive", _unarchive),
+        ("POST", rf"/connections/{_ID}/force_update", _force_update),
+        ("POST", rf"/connections/{_ID}/rotate_credentials", _rotate_credentials),
+        ("GET", rf"/connections/{_ID}/datasets", _datasets),
+        ("GET", rf"/connections/{_ID}/targets", _targets),
+        ("GET", r"/accounts/current", _current_account),
+    )
+]
+
+
+def _route(method: str, path: str) -> tuple[Callable[..., SimResponse], dict[str, str]]:
+    for route_method, pattern, handler in _ROUTES:
+        match = pattern.fullmatch(path)
+        if match and route_method == method:
+            return handler, match.groupdict()
+    raise _ApiError(404, "NOT_FOUND", f"There is no {method} {path} endpoint.")
+
+
+def handle(
+    method: str,
+    path: str,
+    query: Mapping[str, list[str]],
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> SimResponse:
+    """Answer one request as Faraday would. `path` is relative to the API root (no "/v1")."""
+    try:
+        _authenticate(headers)
+        handler, params = _route(method.upper(), path)
+        call = _Call(
+            query=dict(query),
+            body=body,
+            at=(clock or now)(),
+            cycle_seconds=float(settings.FARADAY_SIMULATOR_CYCLE_SECONDS),
+        )
+        return handler(call, **params)
+    except _ApiError as exc:
+        return error_response(exc.status, exc.code, exc.note, exc.problems)
+    except Exception:
+        # Faraday answers a crash with its error body, and so must the simulator.
+        logger.exception("Simulator failed on %s %s", method, path)
+        return error_response(
+            500, "INTERNAL_SERVER_ERROR", "The simulator hit an unexpected error."
+        )
+
+
+def strip_base_path(path: str, base_path: str) -> str | None:
+    """`path` relative to the API root mounted at `base_path`, or None when outside it."""
+    base = base_path.rstrip("/")
+    if not base:
+        return path or "/"
+    if path == base or path.startswith(base + "/"):
+        return path[len(base) :] or "/"
+    return None
+
+
+def outside_api_root(path: str) -> SimResponse:
+    return error_response(404, "NOT_FOUND", f"{path} is outside the API root.")
+
+
+def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:
+    """Create the demo account's connections unless any exist; True when it created them.
+
+    Cycles started a day ago, so everything but the scripted failure reads as ready.
+    """
+    at = (clock or now)()
+    started = at - timedelta(days=1)
+    with transaction.atomic():
+        if SimulatedConnection.objects.exists():
+            return False
+        for index, spec in enumerate(_DEMO_CONNECTIONS):
+            category = get_catalog().types[spec["options"]["type"]].category
+            connection = SimulatedConnection.objects.create(
+                name=spec["name"],
+                options=spec["options"],
+                managed=spec.get("managed", False),
+                directionality=DIRECTIONALITY.get(category, "bidirectional"),
+                # A minute apart, so lists show them in the order written below.
+                created_at=started - timedelta(days=30) + timedelta(minutes=index),
+                updated_at=started,
+                cycle_started_at=started,
+                last_updated_config_at=started,
+            )
+            for kind, name in spec.get("dependents", ()):
+                SimulatedDependent.objects.create(
+                    kind=kind, name=name, connection=connection, created_at=started
+                )
+    return True
+
+
+_DATASETS = SimulatedDependent.Kind.DATASETS
+_TARGETS = SimulatedDependent.Kind.TARGETS
+_DEMO_CONNECTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Snowflake - Marketing warehouse",
+        "options": {
+            "type": "snowflake",
+            "organization_name": "ACMEDEMO",
+            "account_name": "MARKETING",
+            "database": "MARKETING",
+            "schema": "PUBLIC",
+            "warehouse": "COMPUTE_WH",
+            "role": "FARADAY_READER",
+            "user": "FARADAY",
+        },
+        "dependents": (
+            (_DATASETS, "Customers (Snowflake)"),
+            (_DATASETS, "Orders (Snowflake)"),
+            (_TARGETS, "Churn scores to Snowflake"),
+        ),
+    },
+    {
+        "name": "Postgres - Shop database",
+        "options": {
+            "type": "postgres",
+            "host": "shop-db.acme-demo.example",
+            "port": 5432,
+            "database": "shop",
+            "schema": "public",
+            "user": "faraday_reader",
+            "password": "demo-password",
+        },
+    },
+    {
+        "name": "S3 - Nightly exports",
+        "options": {"type": "s3_csv", "aws_region": "us-east-1", "bucket_name": "acme-exports"},
+        "dependents": ((_DATASETS, "Nightly orders export"),),
+    },
+    {
+        "name": "MySQL - Legacy storefront",
+        "options": {
+            "type": "mysql",
+            "host": "legacy-db.acme-demo.example",
+            "port": 3306,
+            "database": "storefront",
+            "user": "faraday_reader",
+            "password": "wrong-password",
+        },
+    },
+    {"name": "Classic Faraday Sources", "options": {"type": "classic"}, "managed": True},
+)

@@ -1,0 +1,56 @@
+"""The simulator's state. Everything lives in the database so it survives restarts and is shared by
+every app process; status and contents are derived from these rows at read time (see lifecycle)."""
+
+import uuid
+
+from django.db import models
+
+
+class SimulatedConnection(models.Model):
+    """One connection as Faraday would hold it. `options` keeps secrets (demo data only)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.TextField()
+    options = models.JSONField(default=dict)
+    managed = models.BooleanField(default=False)
+    directionality = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # Start of the current new → ready cycle; force_update and option changes restart it.
+    cycle_started_at = models.DateTimeField()
+    archived_at = models.DateTimeField(null=True, blank=True)
+    last_updated_config_at = models.DateTimeField()
+    # Carried over from earlier cycles; the current cycle's values are derived when it gets there.
+    last_read_input_at = models.DateTimeField(null=True, blank=True)
+    last_updated_output_at = models.DateTimeField(null=True, blank=True)
+    # Set by rotate_credentials; shown as options.public_key_fingerprint.
+    key_fingerprint = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SimulatedDependent(models.Model):
+    """A dataset (reads from the connection) or a target (writes to it)."""
+
+    class Kind(models.TextChoices):
+        DATASETS = "datasets", "Dataset"
+        TARGETS = "targets", "Target"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.TextField()
+    connection = models.ForeignKey(
+        SimulatedConnection, on_delete=models.CASCADE, related_name="dependents"
+    )
+    created_at = models.DateTimeField()
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

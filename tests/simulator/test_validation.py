@@ -1,0 +1,118 @@
+import pytest
+
+from tests.simulator.samples import postgres
+
+
+def _errors(response):
+    assert response.status == 400
+    body = response.json()
+    assert body["error"] == "VALIDATION_FAILED"
+    return {(e["path"], e["context"]["errorType"]) for e in body["validationErrors"]}
+
+
+def test_valid_create_returns_201_with_the_connection(api):
+    response = api("POST", "/connections", {"name": "Shop", "options": postgres()})
+
+    assert response.status == 201
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["name"] == "Shop"
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (postgres(host="db example"), ("/options/host", "pattern")),
+        (postgres(port="5432"), ("/options/port", "type")),
+        (postgres(port=True), ("/options/port", "type")),
+        (postgres(port=5432.5), ("/options/port", "type")),
+        (postgres(port=0), ("/options/port", "minimum")),
+        (postgres(port=65536), ("/options/port", "maximum")),
+        (postgres(user=None), ("/options/user", "type")),
+        (postgres(colour="blue"), ("/options/colour", "additionalProperties")),
+        ({"type": "bigquery", "dataset_name": "d", "project_id": "p", "region": "mars"},
+         ("/options/region", "enum")),
+        ({"type": "sftp", "host": "h", "port": 22, "user": "u", "compression": "yes"},
+         ("/options/compression", "type")),
+        ({"type": "postgres"}, ("/options/host", "required")),
+        ({"type": "teleporter"}, ("/options/type", "enum")),
+        ({"type": 7}, ("/options/type", "type")),
+        ({"host": "db.example.com"}, ("/options/type", "required")),
+    ],
+)  # fmt: skip
+def test_invalid_option_is_reported_at_its_json_pointer_with_its_error_type(api, options, expected):
+    response = api("POST", "/connections", {"name": "Shop", "options": options})
+
+    assert expected in _errors(response)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"options": postgres()}, ("/name", "required")),
+        ({"name": 5, "options": postgres()}, ("/name", "type")),
+        ({"name": "   ", "options": postgres()}, ("/name", "pattern")),
+        ({"name": "\u00a0\t", "options": postgres()}, ("/name", "pattern")),
+        ({"name": "Shop"}, ("/options", "required")),
+        ({"name": "Shop", "options": ["postgres"]}, ("/options", "type")),
+        (
+            {"name": "Shop", "options": postgres(), "owner": "me"},
+            ("/owner", "additionalProperties"),
+        ),
+    ],
+)
+def test_invalid_top_level_member_is_reported_with_its_error_type(api, document, expected):
+    assert expected in _errors(api("POST", "/connections", document))
+
+
+@pytest.mark.parametrize("name", ["x", " padded ", "Snowflake AWS - Marketing", "trailing\n"])
+def test_name_that_is_not_blank_is_accepted_because_pattern_is_a_search(api, name):
+    assert api("POST", "/connections", {"name": name, "options": postgres()}).status == 201
+
+
+def test_every_problem_is_reported_in_one_response(api):
+    options = postgres(host="bad host", port=70000, user=None, extra=1)
+    del options["database"]
+
+    response = api("POST", "/connections", {"name": " ", "options": options})
+
+    assert _errors(response) == {
+        ("/name", "pattern"),
+        ("/options/database", "required"),
+        ("/options/host", "pattern"),
+        ("/options/port", "maximum"),
+        ("/options/user", "type"),
+        ("/options/extra", "additionalProperties"),
+    }
+
+
+def test_validation_error_has_message_and_optional_suggestion(api):
+    response = api("POST", "/connections", {"name": "Shop", "options": postgres(colour="blue")})
+
+    [error] = response.json()["validationErrors"]
+    assert error["message"] == "must NOT have additional properties"
+    assert "colour" in error["suggestion"]
+    assert set(response.json()) == {"error", "id", "note", "validationErrors"}
+
+
+def test_option_key_with_slash_is_escaped_in_the_pointer(api):
+    response = api("POST", "/connections", {"name": "Shop", "options": postgres(**{"a/b~c": 1})})
+
+    assert ("/options/a~1b~0c", "additionalProperties") in _errors(response)
+
+
+def test_whole_float_port_is_accepted_and_stored_as_an_integer(api):
+    response = api("POST", "/connections", {"name": "Shop", "options": postgres(port=5432.0)})
+
+    assert response.status == 201
+    assert response.json()["options"]["port"] == 5432
+    assert isinstance(response.json()["options"]["port"], int)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"not json", b"[1, 2]", b'"name"', b"null", b'{"port": NaN}', b"\xff\xfe"]
+)
+def test_body_that_is_not_a_json_object_is_bad_request(api, raw):
+    response = api("POST", "/connections", raw=raw)
+
+    assert response.status == 400
+    assert response.json()["error"] == "BAD_REQUEST"
