@@ -15,6 +15,8 @@ SECRET_KEY = env("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The port gunicorn listens on (gunicorn.conf.py reads the same variable); used by the HEALTHCHECK.
+PORT = env.int("PORT", default=8000)
 
 FARADAY_API_URL = env("FARADAY_API_URL", default="https://api.faraday.ai/v1")
 FARADAY_API_KEY = env("FARADAY_API_KEY", default="")
@@ -108,6 +110,7 @@ STORAGES = {
 
 # Security headers. Cookies are secure and HSTS is on unless DEBUG (local http).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain http inside the network
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -135,9 +135,10 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         options=form.options_payload(),
         secret_names=connection_type.secret_field_names,
     )
-    client = get_faraday_client()
     started = time.monotonic()
     try:
+        # Inside the try: a missing key (AuthFailed) must also release the token and be audited.
+        client = get_faraday_client()
         connection = client.create_connection(name=name, options=form.options_payload())
     except NetworkError as error:
         found = None
@@ -153,6 +154,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
     except FaradayError as error:
         _token_release(claimed)
         draft.write(outcome_for_error(error), started=started, error=error)
+        _redact_secrets(error, form)
         raise
     with transaction.atomic():
         ConnectionRecord.objects.update_or_create(
@@ -174,6 +176,28 @@ def _token_release(token: SubmissionToken) -> None:
     SubmissionToken.objects.filter(pk=token.pk).update(claimed_at=None)
 
 
+def _redact_secrets(error: FaradayError, form: ConnectionForm) -> None:
+    """Faraday may quote a rejected value in its note or messages: never show a typed secret."""
+    secrets = [
+        value
+        for name in form.connection_type.secret_field_names
+        if isinstance(value := form.cleaned_data.get(name), str) and value
+    ]
+
+    def scrub(text: str | None) -> str | None:
+        for secret in secrets:
+            text = text.replace(secret, "[secret]") if text else text
+        return text
+
+    if secrets:
+        error.message = scrub(error.message)
+        error.note = scrub(error.note)
+        error.validation_errors = tuple(
+            replace(item, message=scrub(item.message), suggestion=scrub(item.suggestion))
+            for item in error.validation_errors
+        )
+
+
 def connection_update(*, actor, connection: Connection, form: ConnectionForm) -> Connection:
     """PATCH name and options; blank secret fields are not sent, so Faraday keeps them."""
     options = form.options_payload()
@@ -186,10 +210,14 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
         options=options,
         secret_names=form.connection_type.secret_field_names,
     )
-    with _audited(draft):
-        return get_faraday_client().update_connection(
-            connection.id, name=form.cleaned_data["name"], options=options
-        )
+    try:
+        with _audited(draft):
+            return get_faraday_client().update_connection(
+                connection.id, name=form.cleaned_data["name"], options=options
+            )
+    except FaradayError as error:
+        _redact_secrets(error, form)
+        raise
 
 
 def _simple_action(action: Action, *, actor, connection: Connection, call) -> Any:

@@ -7,7 +7,7 @@ With neither, the built-in simulator answers (demo mode) unless FARADAY_DEMO is 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import httpx
@@ -32,7 +32,8 @@ class KeySource(enum.StrEnum):
 @dataclass(frozen=True)
 class FaradaySetup:
     source: KeySource
-    api_key: str | None
+    # Kept out of repr: Django's template debug log prints the context, which holds this.
+    api_key: str | None = field(repr=False)
 
     @property
     def demo(self) -> bool:

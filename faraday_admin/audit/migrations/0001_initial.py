@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,75 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_username', models.CharField(db_index=True, max_length=150)),
-                ('action', models.CharField(choices=[('create', 'Create'), ('edit', 'Edit'), ('archive', 'Archive'), ('unarchive', 'Unarchive'), ('delete', 'Delete'), ('force_update', 'Force update'), ('rotate', 'Rotate credentials'), ('key_save', 'Save API key'), ('key_clear', 'Clear API key'), ('key_test', 'Test API key')], db_index=True, max_length=20)),
-                ('outcome', models.CharField(choices=[('success', 'Succeeded'), ('rejected', 'Rejected by this app'), ('faraday_error', 'Refused by Faraday'), ('network_fault', 'Faraday unreachable'), ('bad_response', 'Unreadable answer from Faraday')], db_index=True, max_length=20)),
-                ('connection_type', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('connection_name', models.CharField(blank=True, max_length=255)),
-                ('faraday_connection_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('faraday_error_code', models.CharField(blank=True, max_length=64)),
-                ('faraday_error_id', models.CharField(blank=True, max_length=64)),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('detail', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("actor_username", models.CharField(db_index=True, max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("edit", "Edit"),
+                            ("archive", "Archive"),
+                            ("unarchive", "Unarchive"),
+                            ("delete", "Delete"),
+                            ("force_update", "Force update"),
+                            ("rotate", "Rotate credentials"),
+                            ("key_save", "Save API key"),
+                            ("key_clear", "Clear API key"),
+                            ("key_test", "Test API key"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("success", "Succeeded"),
+                            ("rejected", "Rejected by this app"),
+                            ("faraday_error", "Refused by Faraday"),
+                            ("network_fault", "Faraday unreachable"),
+                            ("bad_response", "Unreadable answer from Faraday"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                ("connection_type", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("connection_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "faraday_connection_id",
+                    models.CharField(blank=True, db_index=True, max_length=64),
+                ),
+                ("faraday_error_code", models.CharField(blank=True, max_length=64)),
+                ("faraday_error_id", models.CharField(blank=True, max_length=64)),
+                ("http_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -1,0 +1,190 @@
+"""Shared web-test fixtures: one user per role, logged-in clients, demo data and a fake Faraday.
+
+Roles are the groups the data migration `core/0002_roles` creates, so these users hold exactly
+what a real Viewer, Onboarder or Admin holds. `admin_user` shadows pytest-django's fixture of
+the same name: it is a member of the Admin group (staff through core.signals), not a superuser.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client, override_settings
+
+from faraday_admin.core import roles
+from faraday_admin.faraday_client import Connection
+
+ANONYMOUS = "anonymous"
+ROLE_NAMES = (ANONYMOUS, roles.VIEWER, roles.ONBOARDER, roles.ADMIN)
+
+
+def role_group(role: str) -> Group:
+    """The role's group. A transactional test's flush (live_server, e2e) drops the groups the
+    data migration made, so they are rebuilt from core.roles when missing."""
+    group, created = Group.objects.get_or_create(name=role)
+    if created:
+        for name in roles.ROLE_PERMISSIONS[role]:
+            app_label, codename = name.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
+
+
+def make_role_user(role: str, username: str | None = None) -> User:
+    """A user whose only permissions come from the role's group."""
+    user = User.objects.create_user(username or f"{role.lower()}-user", password="unused-pw-123")
+    user.groups.add(role_group(role))
+    return User.objects.get(pk=user.pk)  # fresh: no stale permission cache, is_staff as synced
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    return make_role_user(roles.VIEWER)
+
+
+@pytest.fixture
+def onboarder(db) -> User:
+    return make_role_user(roles.ONBOARDER)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_role_user(roles.ADMIN, "admin-role-user")
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def client_for(db) -> Callable[[str], Client]:
+    """client_for("Viewer") → a new Client signed in as that role's user ("anonymous": nobody).
+
+    The same user is reused for a role within one test, so its audit rows can be found.
+    """
+    users: dict[str, User] = {}
+
+    def build(role: str) -> Client:
+        client = Client()
+        if role != ANONYMOUS:
+            if role not in users:
+                users[role] = make_role_user(role)
+            client.force_login(users[role])
+        return client
+
+    build.users = users  # type: ignore[attr-defined]
+    return build
+
+
+@pytest.fixture
+def demo_connections(db) -> dict[str, Connection]:
+    """The simulator's demo data (demo mode: no key configured), keyed by connection type."""
+    from faraday_admin.core.upstream import get_faraday_client
+    from faraday_admin.simulator.engine import seed_demo_data
+
+    seed_demo_data()
+    return {c.type: c for c in get_faraday_client().list_connections()}
+
+
+# ---- a fake Faraday behind respx, with an API key configured ------------------------------
+
+
+class FakeFaraday:
+    """Builds Faraday's answers for a respx router and reads back what the app sent."""
+
+    base_url = "https://api.faraday.test/v1"
+    api_key = "test-key"
+    connection_id = "5e0dfa56-2d52-4c06-a870-bc79c71e86a3"
+    error_id = "082f9513-901c-4308-8081-902a8fe22d7e"
+
+    def __init__(self, router: respx.MockRouter):
+        self.router = router
+
+    def connection(self, **overrides: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.connection_id,
+            "name": "Shop database",
+            "options": {"type": "postgres", "host": "db.example.com", "port": 5432},
+            "status": "new",
+            "status_changed_at": "2026-01-01T12:00:00Z",
+            "status_error": None,
+            "directionality": "bidirectional",
+            "contents": [],
+            "contents_error": None,
+            "managed": False,
+            "archived_at": None,
+            "created_at": "2026-01-01T12:00:00Z",
+            "updated_at": "2026-01-01T12:00:00Z",
+            "last_read_input_at": None,
+            "last_updated_config_at": "2026-01-01T12:00:00Z",
+            "last_updated_output_at": None,
+            "resource_type": "connections",
+        }
+        data.update(overrides)
+        return data
+
+    def account(self, name: str = "Acme Corp") -> dict[str, Any]:
+        return {
+            "id": "8a9c1f2e-0b7d-4c3a-9e51-2f6d8b0a7c14",
+            "name": name,
+            "resource_type": "accounts",
+            "created_at": "2024-01-01T12:00:00Z",
+        }
+
+    def error(
+        self,
+        status: int,
+        code: str,
+        *,
+        note: str = "Faraday refused the request.",
+        validation_errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        body: dict[str, Any] = {"error": code, "note": note, "id": self.error_id}
+        if validation_errors is not None:
+            body["validationErrors"] = validation_errors
+        return httpx.Response(status, json=body, headers=headers)
+
+    def requests(self) -> list[httpx.Request]:
+        return [call.request for call in self.router.calls]
+
+    def authorizations(self) -> list[str]:
+        return [request.headers.get("Authorization", "") for request in self.requests()]
+
+    def sent_bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r.content) for r in self.requests() if r.content]
+
+
+@pytest.fixture
+def faraday_api(db) -> Iterator[FakeFaraday]:
+    """Real (non-demo) mode: FARADAY_API_KEY set, every request answered by respx routes.
+
+    An unrouted request fails the test, so a test states every upstream call it expects.
+    """
+    with (
+        override_settings(
+            FARADAY_API_KEY=FakeFaraday.api_key, FARADAY_API_URL=FakeFaraday.base_url
+        ),
+        respx.mock(base_url=FakeFaraday.base_url, assert_all_called=False) as router,
+    ):
+        yield FakeFaraday(router)
+
+
+@pytest.fixture
+def faraday_stored_key(db) -> Iterator[FakeFaraday]:
+    """Like `faraday_api`, but with no environment key and demo mode off: keys come from the DB."""
+    with (
+        override_settings(
+            FARADAY_API_KEY="", FARADAY_DEMO=False, FARADAY_API_URL=FakeFaraday.base_url
+        ),
+        respx.mock(base_url=FakeFaraday.base_url, assert_all_called=False) as router,
+    ):
+        yield FakeFaraday(router)
