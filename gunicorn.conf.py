@@ -1,0 +1,15 @@
+"""gunicorn reads this file from the working directory; the Dockerfile's CMD relies on it."""
+
+import os
+
+bind = [f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"]  # noqa: S104 - a container listens on all interfaces
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = 30
+graceful_timeout = 20
+# Faraday calls are the slow part; keep-alive helps the load balancer reuse connections.
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# The default access log has no query string secrets to worry about: secrets only travel in POST bodies.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
