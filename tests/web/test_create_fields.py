@@ -1,0 +1,304 @@
+"""The create page's fields per type, the htmx partials that swap them, and the type search."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils.html import escape
+
+from faraday_admin.catalog import FieldSpec, get_catalog
+from faraday_admin.connections.messages import FIELD_HELP, description_html
+from faraday_admin.connections.models import SubmissionToken
+from tests.web.create_helpers import (
+    ALL_TYPES,
+    CANARY,
+    CREATE_URL,
+    FIELDS_URL,
+    HTMX,
+    PATTERN_EXAMPLES,
+    TYPES_URL,
+    Node,
+    catalog_type,
+    fake_faraday,
+    is_partial,
+    make_onboarder,
+    parse_html,
+    urls_in,
+)
+
+POSTGRES_TYPES = sorted(t for t in ALL_TYPES if "postgres" in t)
+
+
+@pytest.fixture
+def onboarder(db, client):
+    user = make_onboarder()
+    client.force_login(user)
+    return user
+
+
+def expected_help(spec: FieldSpec) -> str:
+    """The catalog description, or the project's own words when it only repeats the label."""
+    thin = spec.description.strip().rstrip(".").casefold() in {
+        spec.label.casefold(),
+        spec.name.replace("_", " ").casefold(),
+        f"snowflake {spec.name}",
+    }
+    return FIELD_HELP[spec.name] if thin and spec.name in FIELD_HELP else spec.description
+
+
+def assert_field_rendered(fields: Node, spec: FieldSpec) -> None:
+    control = fields.control(spec.name)
+    attrs = control.attrs
+    where = f"{spec.name} ({spec.kind})"
+    if spec.kind == "integer":
+        assert (control.tag, attrs.get("type")) == ("input", "number"), where
+        assert attrs.get("min") == (None if spec.min is None else str(spec.min)), where
+        assert attrs.get("max") == (None if spec.max is None else str(spec.max)), where
+    elif spec.kind == "enum":
+        assert control.tag == "select", where
+        values = [option.attrs.get("value") for option in control.find_all("option")]
+        assert values == ["", *spec.choices], where
+    elif spec.kind == "boolean":
+        assert (control.tag, attrs.get("type")) == ("input", "checkbox"), where
+    elif spec.name == "credentials_json":
+        assert control.tag == "textarea", where
+    elif spec.secret:
+        assert (control.tag, attrs.get("type")) == ("input", "password"), where
+    else:
+        assert (control.tag, attrs.get("type")) == ("input", "text"), where
+
+    if spec.suggested_value is not None:
+        assert attrs.get("placeholder") == str(spec.suggested_value), where
+    if spec.name == "port":
+        assert spec.suggested_value is not None, f"{where}: ports carry a suggested value"
+
+    expected_pattern = spec.compiled_pattern.browser if spec.pattern else None
+    assert attrs.get("pattern") == expected_pattern, where
+
+    label = fields.find("label", for_=f"id_{spec.name}")
+    assert label is not None, where
+    required_shown = label.find("span", class_="required-marker") is not None
+    assert required_shown == (spec.required and spec.kind != "boolean"), where
+    assert ("required" in attrs) == (spec.required and spec.kind != "boolean"), where
+
+    help_text = expected_help(spec)
+    help_node = fields.find("p", id=f"id_{spec.name}_helptext")
+    if not help_text:
+        assert help_node is None, where
+        return
+    assert help_node is not None, where
+    # Text equal to the source proves everything was escaped; only links may be markup.
+    assert help_node.text == help_text, where
+    assert {n.tag for n in help_node.iter()} <= {"a"}, where
+    links = [(a.attrs.get("href"), a.text) for a in help_node.find_all("a")]
+    assert links == [(url, url) for url in urls_in(help_text)], where
+
+
+def assert_type_fields(fields: Node, type_key: str) -> None:
+    connection_type = catalog_type(type_key)
+    names = [control.attrs["name"] for control in fields.controls()]
+    assert names == ["name", *(spec.name for spec in connection_type.fields)]
+    name_input = fields.control("name")
+    assert name_input.attrs.get("pattern") == get_catalog().name_field.compiled_pattern.browser
+    assert "required" in name_input.attrs
+    assert fields.find("label", for_="id_name").find("span", class_="required-marker")
+    for spec in connection_type.fields:
+        assert_field_rendered(fields, spec)
+    if not connection_type.fields:
+        assert "needs no further details" in fields.squashed_text
+
+
+@pytest.mark.parametrize("type_key", ALL_TYPES)
+def test_create_page_for_type_renders_each_catalog_field_with_its_input(
+    client, onboarder, type_key
+):
+    response = client.get(CREATE_URL, {"type": type_key})
+
+    assert response.status_code == 200
+    assert b"<html" in response.content
+    doc = parse_html(response.content)
+    selected = [
+        o.attrs["value"] for o in doc.by_id("id_type").find_all("option") if "selected" in o.attrs
+    ]
+    assert selected == [type_key]
+    assert_type_fields(doc.by_id("type-fields"), type_key)
+
+
+@pytest.mark.parametrize("type_key", ALL_TYPES)
+def test_htmx_type_fields_request_returns_only_the_fields_partial(client, onboarder, type_key):
+    response = client.get(FIELDS_URL, {"type": type_key}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert is_partial(response.content)
+    assert b'id="type-fields"' in response.content
+    assert b'id="create-form"' not in response.content
+    assert response["HX-Push-Url"] == f"{CREATE_URL}?type={type_key}"
+    assert_type_fields(parse_html(response.content).by_id("type-fields"), type_key)
+
+
+def test_every_documented_pattern_has_a_matching_example():
+    patterns = {f.pattern: f for t in get_catalog().types.values() for f in t.fields if f.pattern}
+    assert set(patterns) == set(PATTERN_EXAMPLES)
+    for source, spec in patterns.items():
+        assert spec.compiled_pattern.fullmatch(PATTERN_EXAMPLES[source]), source
+
+
+def test_help_text_keeps_http_links_and_escapes_everything_else():
+    text = 'Use <b>bold</b> & "quotes" — see https://example.com/a?b=1&c=<x> or http://e.org/p.'
+
+    html = str(description_html(text))
+
+    assert "<b>" not in html
+    assert escape('<b>bold</b> & "quotes"') in html
+    assert '<a href="https://example.com/a?b=1&amp;c=" rel="noopener noreferrer">' in html
+    assert '<a href="http://e.org/p" rel="noopener noreferrer">http://e.org/p</a>.' in html
+    assert escape("<x>") in html
+
+
+def test_non_link_schemes_in_help_text_stay_plain_text():
+    html = str(description_html("javascript:alert(1) and ftp://files.example.com"))
+
+    assert "<a" not in html
+
+
+# ---- switching type keeps the shared values -------------------------------------------------
+
+
+def test_switching_to_mysql_keeps_shared_values_and_drops_secrets_from_the_query(client, onboarder):
+    query = {
+        "type": "mysql",
+        "name": "X",
+        "host": "h.example.com",
+        "port": "3306",
+        "password": CANARY,
+        "private_api_key": CANARY,
+        "token": CANARY,
+        "schema": "public",
+    }
+
+    response = client.get(FIELDS_URL, query, headers=HTMX)
+
+    assert response.status_code == 200
+    assert CANARY.encode() not in response.content
+    fields = parse_html(response.content).by_id("type-fields")
+    assert fields.control("name").attrs.get("value") == "X"
+    assert fields.control("host").attrs.get("value") == "h.example.com"
+    assert fields.control("port").attrs.get("value") == "3306"
+    assert "value" not in fields.control("password").attrs
+    assert "schema" not in [c.attrs["name"] for c in fields.controls()]
+
+
+def test_switching_to_a_type_without_the_field_drops_its_value(client, onboarder):
+    response = client.get(FIELDS_URL, {"type": "bigquery", "host": "h.example.com"}, headers=HTMX)
+
+    assert b"h.example.com" not in response.content
+
+
+def test_switching_to_an_unknown_type_shows_the_choose_prompt(client, onboarder):
+    response = client.get(FIELDS_URL, {"type": "nope"}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert is_partial(response.content)
+    assert "Choose a connection type" in parse_html(response.content).by_id("type-fields").text
+    assert response["HX-Push-Url"] == CREATE_URL
+
+
+def test_choose_type_post_without_javascript_rerenders_new_fields_without_calling_faraday(
+    client, onboarder
+):
+    token = client.get(CREATE_URL).context["submission_token"]
+    data = {
+        "action": "choose-type",
+        "submission_token": str(token),
+        "type": "mysql",
+        "name": "Shop DB",
+        "host": "db.example.com",
+        "port": "3306",
+        "user": "reader",
+        "password": CANARY,
+    }
+
+    with fake_faraday() as faraday:
+        response = client.post(CREATE_URL, data)
+
+    assert response.status_code == 200
+    assert faraday.router.calls.call_count == 0
+    assert CANARY.encode() not in response.content
+    doc = parse_html(response.content)
+    fields = doc.by_id("type-fields")
+    assert fields.control("name").attrs.get("value") == "Shop DB"
+    assert fields.control("host").attrs.get("value") == "db.example.com"
+    assert fields.control("port").attrs.get("value") == "3306"
+    assert fields.control("user").attrs.get("value") == "reader"
+    assert "value" not in fields.control("password").attrs
+    assert doc.control("submission_token").attrs["value"] == str(token)
+    assert SubmissionToken.objects.get(token=token).claimed_at is None
+
+
+def test_post_without_a_type_asks_for_one_without_calling_faraday(client, onboarder):
+    with fake_faraday() as faraday:
+        response = client.post(CREATE_URL, {"name": "X", "submission_token": "t"})
+
+    assert response.status_code == 422
+    assert faraday.router.calls.call_count == 0
+    assert "Choose a connection type first." in response.content.decode()
+
+
+# ---- type search ----------------------------------------------------------------------------
+
+
+def listed_types(content: bytes) -> list[str]:
+    select = parse_html(content).by_id("id_type")
+    return [o.attrs["value"] for o in select.find_all("option") if o.attrs.get("value")]
+
+
+def test_type_search_snow_lists_snowflake(client, onboarder):
+    response = client.get(TYPES_URL, {"q": "snow"}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert is_partial(response.content)
+    assert b'id="type-select"' in response.content
+    assert listed_types(response.content) == ["snowflake"]
+
+
+@pytest.mark.parametrize("query", ["pg", "postgres", "PostgreSQL", "  postgres  "])
+def test_type_search_for_postgres_lists_every_postgres_type_and_nothing_else(
+    client, onboarder, query
+):
+    response = client.get(TYPES_URL, {"q": query}, headers=HTMX)
+
+    assert sorted(listed_types(response.content)) == POSTGRES_TYPES
+
+
+def test_type_search_without_query_lists_all_types(client, onboarder):
+    response = client.get(TYPES_URL, headers=HTMX)
+
+    assert sorted(listed_types(response.content)) == ALL_TYPES
+
+
+def test_type_search_without_match_says_so_and_lists_nothing(client, onboarder):
+    response = client.get(TYPES_URL, {"q": "<zzz>"}, headers=HTMX)
+
+    assert listed_types(response.content) == []
+    assert "No type matches “&lt;zzz&gt;”" in response.content.decode()
+
+
+def test_type_search_keeps_the_chosen_type_selected(client, onboarder):
+    response = client.get(TYPES_URL, {"q": "snow", "type": "snowflake"}, headers=HTMX)
+
+    select = parse_html(response.content).by_id("id_type")
+    assert "selected" in select.find("option", value="snowflake").attrs
+
+
+def test_create_page_with_type_query_preselects_that_type(client, onboarder):
+    response = client.get(CREATE_URL, {"type": "snowflake"})
+
+    select = parse_html(response.content).by_id("id_type")
+    selected = [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs]
+    assert selected == ["snowflake"]
+    assert "Snowflake details" in parse_html(response.content).by_id("type-fields").text
+
+
+def test_create_page_without_permission_is_forbidden(client, db):
+    client.force_login(User.objects.create_user("viewer-only"))
+
+    assert client.get(CREATE_URL).status_code == 403
+    assert client.get(FIELDS_URL, {"type": "mysql"}).status_code == 403

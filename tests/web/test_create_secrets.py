@@ -1,0 +1,166 @@
+"""A secret typed into the create form never comes back in any response, whatever happens."""
+
+import httpx
+import pytest
+
+from faraday_admin.audit.models import AuditEntry
+from faraday_admin.catalog import get_catalog
+from tests.web.create_helpers import (
+    CANARY,
+    CREATE_URL,
+    HTMX,
+    error_json,
+    fake_faraday,
+    form_data,
+    issue_token,
+    make_onboarder,
+    parse_html,
+)
+
+SECRET_FIELDS = [
+    (t.type, f.name) for t in get_catalog().types.values() for f in t.fields if f.secret
+]
+# One of each widget kind: a password input and the credentials textarea.
+KINDS = [("mysql", "password"), ("databricks_delta_sharing", "credentials_json")]
+
+
+@pytest.fixture
+def onboarder(db, client):
+    user = make_onboarder()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def faraday():
+    with fake_faraday() as fake:
+        yield fake
+
+
+def data_with_canary(user, type_key, secret_name, **overrides):
+    data, _options = form_data(type_key, issue_token(user))
+    return data | {secret_name: CANARY} | overrides
+
+
+def assert_no_canary(*responses):
+    for response in responses:
+        assert CANARY.encode() not in response.content
+        assert all(CANARY not in value for _header, value in response.items())
+
+
+def assert_audit_masks_canary():
+    for entry in AuditEntry.objects.all():
+        assert CANARY not in str(entry.options)
+        assert CANARY not in entry.detail
+
+
+@pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
+def test_secret_never_comes_back_after_a_successful_create(
+    client, onboarder, faraday, type_key, secret_name
+):
+    data = data_with_canary(onboarder, type_key, secret_name)
+
+    created = client.post(CREATE_URL, data)
+    # Faraday echoing the secret in the stored options must not bring it to the detail page.
+    faraday.detail_routes(faraday.created[0])
+    detail = client.get(created["Location"])
+
+    assert faraday.create_bodies()[0]["options"][secret_name] == CANARY
+    assert created.status_code == 302
+    assert detail.status_code == 200
+    assert_no_canary(created, detail)
+    assert_audit_masks_canary()
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
+def test_secret_never_comes_back_when_the_form_is_refused_here(
+    client, onboarder, faraday, type_key, secret_name, htmx
+):
+    data = data_with_canary(onboarder, type_key, secret_name, name="\u00a0")
+
+    response = client.post(CREATE_URL, data, headers=HTMX if htmx else None)
+
+    assert response.status_code == 422
+    assert faraday.create_calls == 0
+    assert_no_canary(response)
+    control = parse_html(response.content).by_id("type-fields").control(secret_name)
+    assert "value" not in control.attrs
+    assert control.text.strip() == ""
+    assert_audit_masks_canary()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(500, json=error_json("INTERNAL_SERVER_ERROR")),
+        httpx.Response(
+            400,
+            json=error_json(
+                "VALIDATION_FAILED", validation_errors=[{"path": "/name", "message": "Taken."}]
+            ),
+        ),
+        httpx.ConnectError("[Errno 111] Connection refused"),
+    ],
+    ids=["500", "400-validation", "refused"],
+)
+@pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
+def test_secret_never_comes_back_when_faraday_fails(
+    client, onboarder, faraday, type_key, secret_name, answer
+):
+    faraday.answer_create(answer)
+    data = data_with_canary(onboarder, type_key, secret_name)
+
+    response = client.post(CREATE_URL, data)
+
+    assert response.status_code in (422, 502)
+    assert faraday.create_calls == 1
+    assert_no_canary(response)
+    assert_audit_masks_canary()
+
+
+def echoing(code, status, **extra):
+    """Faraday's error body quoting the submitted secret back."""
+    return httpx.Response(status, json=error_json(code, **extra))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        echoing(
+            "VALIDATION_FAILED",
+            400,
+            validation_errors=[
+                {
+                    "path": "/options/{secret}",
+                    "message": f"'{CANARY}' is not accepted.",
+                    "suggestion": f"Did you mean {CANARY}2?",
+                }
+            ],
+        ),
+        echoing(
+            "VALIDATION_FAILED",
+            400,
+            validation_errors=[{"path": "/weird", "message": f"bad value {CANARY}"}],
+        ),
+        echoing("CONFLICT", 409, note=f"A connection using {CANARY} already exists."),
+        echoing("BAD_REQUEST", 400, note=f"Could not sign in with {CANARY}."),
+    ],
+    ids=["field-validation", "form-validation", "conflict-note", "bad-request-note"],
+)
+@pytest.mark.parametrize(("type_key", "secret_name"), KINDS)
+def test_secret_quoted_back_in_faradays_error_is_not_shown(
+    client, onboarder, faraday, type_key, secret_name, answer
+):
+    body = answer.json()
+    for item in body.get("validationErrors", []):
+        item["path"] = item["path"].format(secret=secret_name)
+    faraday.answer_create(httpx.Response(answer.status_code, json=body))
+    data = data_with_canary(onboarder, type_key, secret_name)
+
+    response = client.post(CREATE_URL, data)
+
+    assert response.status_code in (422, 502)
+    assert_no_canary(response)
+    # Faraday's words are still shown, with the secret masked.
+    assert b"[secret]" in response.content

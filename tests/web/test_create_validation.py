@@ -1,0 +1,302 @@
+"""Invalid submissions: refused here before Faraday, or refused by Faraday field by field."""
+
+import httpx
+import pytest
+
+from faraday_admin.audit.models import AuditEntry, Outcome
+from faraday_admin.catalog import get_catalog
+from faraday_admin.connections.messages import PATTERN_HINTS
+from faraday_admin.connections.models import SubmissionToken
+from tests.web.create_helpers import (
+    CREATE_URL,
+    ERROR_ID,
+    HTMX,
+    error_json,
+    fake_faraday,
+    field_errors,
+    form_data,
+    form_errors,
+    is_partial,
+    issue_token,
+    make_onboarder,
+    parse_html,
+)
+
+REQUIRED = "This field is required."
+PASSWORD = "pw-9d2e-valid"
+MYSQL = get_catalog().types["mysql"]
+
+
+def hint(field_name: str) -> str:
+    spec = get_catalog().name_field if field_name == "name" else MYSQL.field(field_name)
+    return PATTERN_HINTS[spec.pattern]
+
+
+@pytest.fixture
+def onboarder(db, client):
+    user = make_onboarder()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def faraday():
+    with fake_faraday() as fake:
+        yield fake
+
+
+@pytest.fixture
+def mysql_data(onboarder):
+    data, _options = form_data("mysql", issue_token(onboarder), name="Shop DB")
+    return data | {"password": PASSWORD, "ssh_bastion": "faraday@bastion.example.com"}
+
+
+def assert_non_secrets_kept(doc, data, *, secret_names=("password",)):
+    fields = doc.by_id("type-fields")
+    for control in fields.controls():
+        name = control.attrs["name"]
+        if name in secret_names:
+            assert "value" not in control.attrs, f"{name} was rendered back"
+        elif control.tag == "input" and name in data:
+            assert control.attrs.get("value", "") == data[name], name
+
+
+# ---- patterns and required fields, checked here ---------------------------------------------
+
+REJECTED = [
+    ("host", "http://db.example.com", hint("host")),
+    ("host", "db.example.com:3306", hint("host")),
+    ("host", "db example.com", hint("host")),
+    ("host", "", REQUIRED),
+    ("ssh_bastion", "fàraday@bastion.example.com", hint("ssh_bastion")),
+    ("ssh_bastion", "faraday@bastion example.com", hint("ssh_bastion")),
+    ("database", "1db", hint("database")),
+    ("database", "d", hint("database")),
+    ("database", "shop-db", hint("database")),
+    ("user", "a b", hint("user")),
+    ("user", "1reader", hint("user")),
+    ("user", "réader", hint("user")),
+    ("name", "", REQUIRED),
+    ("name", "   ", hint("name")),
+    ("name", "\u00a0", hint("name")),
+    ("name", "\t\u3000\ufeff", hint("name")),
+    ("name", "Shop\nDB", hint("name")),
+    ("password", "line1\nline2", hint("password")),
+    ("password", "secret\n", hint("password")),
+    ("password", "pass\u2028word", hint("password")),
+    ("password", "", REQUIRED),
+    ("port", "0", "Ensure this value is greater than or equal to 1."),
+    ("port", "65536", "Ensure this value is less than or equal to 65535."),
+    ("port", "3306abc", "Enter a whole number."),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), REJECTED, ids=repr)
+def test_value_breaking_a_rule_is_refused_on_its_field_without_calling_faraday(
+    client, faraday, mysql_data, field, value, message
+):
+    data = mysql_data | {field: value}
+
+    response = client.post(CREATE_URL, data)
+
+    assert faraday.router.calls.call_count == 0
+    assert response.status_code == 422
+    doc = parse_html(response.content)
+    assert message in field_errors(doc, field)
+    others = [n for n in ("name", *(f.name for f in MYSQL.fields)) if n != field]
+    assert all(field_errors(doc, other) == [] for other in others)
+    assert_non_secrets_kept(doc, data)
+    assert PASSWORD not in response.content.decode()
+    if field == "password" and value:
+        assert value not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("host", "http://db.example.com", hint("host")), ("name", "\u00a0", hint("name"))],
+    ids=repr,
+)
+def test_refused_htmx_submission_returns_the_form_partial_with_422(
+    client, faraday, mysql_data, field, value, message
+):
+    response = client.post(CREATE_URL, mysql_data | {field: value}, headers=HTMX)
+
+    assert response.status_code == 422
+    assert is_partial(response.content)
+    doc = parse_html(response.content)
+    assert doc.by_id("create-form")
+    assert message in field_errors(doc, field)
+    assert faraday.router.calls.call_count == 0
+
+
+def test_refused_submission_is_audited_once_as_rejected_with_the_secret_masked(
+    client, faraday, mysql_data
+):
+    client.post(CREATE_URL, mysql_data | {"host": "http://db.example.com"})
+
+    audit = AuditEntry.objects.get()
+    assert audit.outcome == Outcome.REJECTED
+    assert audit.options["host"] == "http://db.example.com"
+    assert audit.options["password"] == AuditEntry.SECRET_MARKER
+    assert "host" in audit.detail
+
+
+def test_refused_submission_leaves_the_token_usable(client, faraday, mysql_data):
+    client.post(CREATE_URL, mysql_data | {"user": "a b"})
+
+    token = SubmissionToken.objects.get(token=mysql_data["submission_token"])
+    assert token.claimed_at is None
+
+
+def test_snowflake_account_name_without_organization_name_is_refused_on_organization_name(
+    client, onboarder, faraday
+):
+    data, _options = form_data("snowflake", issue_token(onboarder), required_only=True)
+    data["account_name"] = "acme_account"
+
+    response = client.post(CREATE_URL, data)
+
+    assert response.status_code == 422
+    assert faraday.router.calls.call_count == 0
+    doc = parse_html(response.content)
+    assert any("organization name" in e for e in field_errors(doc, "organization_name"))
+    assert field_errors(doc, "account_name") == []
+    assert doc.by_id("type-fields").control("account_name").attrs["value"] == "acme_account"
+
+
+def test_snowflake_organization_name_without_account_name_is_refused_on_account_name(
+    client, onboarder, faraday
+):
+    data, _options = form_data("snowflake", issue_token(onboarder), required_only=True)
+    data["organization_name"] = "acme_org"
+
+    response = client.post(CREATE_URL, data)
+
+    assert response.status_code == 422
+    assert faraday.router.calls.call_count == 0
+    assert field_errors(parse_html(response.content), "account_name")
+
+
+# ---- Faraday's VALIDATION_FAILED, mapped onto the form --------------------------------------
+
+
+def refuse(faraday, *errors, status=400, code="VALIDATION_FAILED"):
+    body = error_json(code, note="The request was invalid.", validation_errors=list(errors))
+    faraday.answer_create(httpx.Response(status, json=body))
+
+
+HOST_PATHS = [
+    "/options/host",
+    "options.host",
+    ".options.host",
+    "$.options.host",
+    "body.options.host",
+    "host",
+    "options[host]",
+    "$['options']['host']",
+    "/body/options/host",
+]
+
+
+@pytest.mark.parametrize("path", HOST_PATHS)
+def test_faraday_validation_error_on_host_lands_on_the_host_field(
+    client, faraday, mysql_data, path
+):
+    refuse(
+        faraday,
+        {
+            "path": path,
+            "message": "Faraday can't resolve this host.",
+            "suggestion": "Check the spelling.",
+            "context": {"errorType": "format"},
+        },
+    )
+
+    response = client.post(CREATE_URL, mysql_data)
+
+    assert response.status_code == 422
+    assert faraday.create_calls == 1
+    doc = parse_html(response.content)
+    assert field_errors(doc, "host") == ["Faraday can't resolve this host. Check the spelling."]
+    assert form_errors(doc) == []
+    banner = doc.by_id("upstream-error")
+    assert "Faraday didn't accept some of the details." in banner.text
+    assert ERROR_ID in banner.text
+    assert_non_secrets_kept(doc, mysql_data)
+
+
+@pytest.mark.parametrize("path", ["/name", "name", "$.name", "body.name"])
+def test_faraday_validation_error_on_name_lands_on_the_name_field(
+    client, faraday, mysql_data, path
+):
+    refuse(faraday, {"path": path, "message": "Name already taken."})
+
+    response = client.post(CREATE_URL, mysql_data)
+
+    doc = parse_html(response.content)
+    assert field_errors(doc, "name") == ["Name already taken."]
+    assert form_errors(doc) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/options/nonexistent", "/weird", "/options", "options.type", "", "/options/host/x"]
+)
+def test_unmappable_validation_path_goes_to_the_form_level_list_with_its_suggestion(
+    client, faraday, mysql_data, path
+):
+    refuse(faraday, {"path": path, "message": "Something is off.", "suggestion": "Try again."})
+
+    response = client.post(CREATE_URL, mysql_data)
+
+    assert response.status_code == 422
+    doc = parse_html(response.content)
+    [error] = form_errors(doc)
+    assert "Something is off." in error and "Try again." in error
+    assert all(not field_errors(doc, n) for n in ("name", *(f.name for f in MYSQL.fields)))
+
+
+def test_several_validation_errors_each_land_where_they_belong(client, faraday, mysql_data):
+    refuse(
+        faraday,
+        {"path": "/options/port", "message": "Port is closed."},
+        {"path": "options.user", "message": "No such user."},
+        {"path": "/options/password", "message": "Password incorrect."},
+        {"path": "/weird", "message": "Odd."},
+    )
+
+    response = client.post(CREATE_URL, mysql_data, headers=HTMX)
+
+    assert response.status_code == 422
+    assert is_partial(response.content)
+    doc = parse_html(response.content)
+    assert field_errors(doc, "port") == ["Port is closed."]
+    assert field_errors(doc, "user") == ["No such user."]
+    assert field_errors(doc, "password") == ["Password incorrect."]
+    assert len(form_errors(doc)) == 1
+    assert PASSWORD not in response.content.decode()
+
+
+def test_bad_request_carrying_validation_errors_is_mapped_like_validation_failed(
+    client, faraday, mysql_data
+):
+    refuse(faraday, {"path": "/options/host", "message": "Bad host."}, code="BAD_REQUEST")
+
+    response = client.post(CREATE_URL, mysql_data)
+
+    assert response.status_code == 422
+    assert field_errors(parse_html(response.content), "host") == ["Bad host."]
+
+
+def test_faraday_validation_failure_is_audited_once_and_releases_the_token(
+    client, faraday, mysql_data
+):
+    refuse(faraday, {"path": "/options/host", "message": "Bad host."})
+
+    client.post(CREATE_URL, mysql_data)
+
+    audit = AuditEntry.objects.get()
+    assert audit.outcome == Outcome.FARADAY_ERROR
+    assert (audit.faraday_error_code, audit.faraday_error_id) == ("VALIDATION_FAILED", ERROR_ID)
+    assert audit.http_status == 400
+    token = SubmissionToken.objects.get(token=mysql_data["submission_token"])
+    assert token.claimed_at is None
