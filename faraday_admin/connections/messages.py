@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from faraday_admin.catalog import FieldSpec
 from faraday_admin.faraday_client import (
@@ -67,14 +67,16 @@ _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
 
 def description_html(text: str) -> SafeString:
     """The text escaped, with its http(s) links kept as links (and nothing else made one)."""
-    parts, last = [], 0
+    parts: list[str] = []
+    last = 0
     for match in _URL.finditer(text):
-        parts.append(escape(text[last : match.start()]))
+        parts.append(text[last : match.start()])
         url = match.group(0)
         parts.append(format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url))
         last = match.end()
-    parts.append(escape(text[last:]))
-    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+    parts.append(text[last:])
+    # format_html_join escapes the plain text and keeps the links (already safe) as they are.
+    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def field_help(spec: FieldSpec) -> str:
@@ -159,6 +161,16 @@ def describe_error(error: FaradayError) -> Problem:
         step = "Correct the fields marked below and submit again."
     elif isinstance(error, NetworkError):
         title, step = _network_words(error.kind)
+    elif isinstance(error, BadResponse) and error.status == 429:
+        # A proxy's non-JSON 429 page: still "too many requests", just without a wait time.
+        title = "Faraday is receiving too many requests right now."
+        step = "Wait a minute and try again."
+    elif isinstance(error, BadResponse) and (error.status or 0) >= 500:
+        title = f"Faraday is having trouble: it answered with an error page ({error.status})."
+        step = (
+            "This is usually a brief outage. Check the connections list, "
+            "then try again in a few minutes."
+        )
     elif isinstance(error, BadResponse):
         title = "Faraday sent an answer this app couldn't read."
         step = (
