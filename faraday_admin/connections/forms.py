@@ -20,8 +20,9 @@ MULTILINE_FIELDS = frozenset({"credentials_json"})
 
 class SecretInput(forms.PasswordInput):
     def __init__(self, attrs=None):
+        # new-password: browsers must not fill in the person's own login password here.
         super().__init__(
-            attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False
+            attrs={**(attrs or {}), "autocomplete": "new-password"}, render_value=False
         )
 
 

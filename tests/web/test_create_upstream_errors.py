@@ -116,10 +116,18 @@ FAILURES = [
     Failure(
         "502-html",
         httpx.Response(502, html="<html><body><h1>502 Bad Gateway</h1></body></html>"),
-        "Faraday sent an answer this app couldn't read.",
+        "Faraday is having trouble: it answered with an error page (502).",
         "Check the connections list",
         Outcome.BAD_RESPONSE,
         http_status=502,
+    ),
+    Failure(
+        "429-html",
+        httpx.Response(429, html="<html><body>Too Many Requests</body></html>"),
+        "Faraday is receiving too many requests right now.",
+        "Wait a minute and try again.",
+        Outcome.BAD_RESPONSE,
+        http_status=429,
     ),
     Failure(
         "503-retry-after",
