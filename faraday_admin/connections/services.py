@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +21,10 @@ from faraday_admin.catalog import ConnectionType
 from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.core.upstream import get_faraday_client
-from faraday_admin.faraday_client import Connection, FaradayError, NetworkError
+from faraday_admin.faraday_client import Connection, FaradayClient, FaradayError, NetworkError
 from faraday_admin.faraday_client.errors import ValidationErrorItem
+
+T = TypeVar("T")
 
 
 class SubmissionAlreadyUsed(Exception):
@@ -44,7 +45,14 @@ class _AuditDraft:
     options: Mapping[str, Any] = field(default_factory=dict)
     secret_names: frozenset[str] = frozenset()
 
-    def write(self, outcome: Outcome, *, started: float, error: FaradayError | None = None):
+    def write(
+        self,
+        outcome: Outcome,
+        *,
+        started: float,
+        error: FaradayError | None = None,
+        http_status: int | None = None,
+    ):
         audit_record(
             actor=self.actor,
             action=self.action,
@@ -55,20 +63,22 @@ class _AuditDraft:
             options=self.options,
             secret_names=self.secret_names,
             error=error,
+            http_status=http_status,
             duration_ms=round((time.monotonic() - started) * 1000),
         )
 
 
-@contextmanager
-def _audited(draft: _AuditDraft) -> Iterator[_AuditDraft]:
-    """Audit the upstream call in the block: success, or the error's outcome (then re-raise)."""
+def _audited_call(draft: _AuditDraft, call: Callable[[FaradayClient], T]) -> T:
+    """Run `call` with a client and audit it: success, or the error's outcome (then re-raise)."""
     started = time.monotonic()
     try:
-        yield draft
+        client = get_faraday_client()
+        result = call(client)
     except FaradayError as error:
         draft.write(outcome_for_error(error), started=started, error=error)
         raise
-    draft.write(Outcome.SUCCESS, started=started)
+    draft.write(Outcome.SUCCESS, started=started, http_status=client.last_status)
+    return result
 
 
 def submission_token_issue(*, user) -> uuid.UUID:
@@ -151,6 +161,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
             draft.write(outcome_for_error(error), started=started, error=error)
             raise
         connection = found
+        client.last_status = None  # the POST's own status never arrived
     except FaradayError as error:
         _token_release(claimed)
         draft.write(outcome_for_error(error), started=started, error=error)
@@ -168,7 +179,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         )
         SubmissionToken.objects.filter(pk=claimed.pk).update(faraday_id=connection.id)
         draft.connection_id = connection.id
-        draft.write(Outcome.SUCCESS, started=started)
+        draft.write(Outcome.SUCCESS, started=started, http_status=client.last_status)
     return connection
 
 
@@ -211,10 +222,12 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
         secret_names=form.connection_type.secret_field_names,
     )
     try:
-        with _audited(draft):
-            return get_faraday_client().update_connection(
+        return _audited_call(
+            draft,
+            lambda client: client.update_connection(
                 connection.id, name=form.cleaned_data["name"], options=options
-            )
+            ),
+        )
     except FaradayError as error:
         _redact_secrets(error, form)
         raise
@@ -228,8 +241,7 @@ def _simple_action(action: Action, *, actor, connection: Connection, call) -> An
         connection_name=connection.name,
         connection_id=connection.id,
     )
-    with _audited(draft):
-        return call(get_faraday_client())
+    return _audited_call(draft, call)
 
 
 def connection_archive(*, actor, connection: Connection, cascade: bool) -> None:

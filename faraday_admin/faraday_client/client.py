@@ -85,6 +85,8 @@ class FaradayClient:
             raise ValueError("API key must be printable ASCII without spaces")
         self._http = http
         self._api_key = api_key
+        # The status of the last answer, for callers that record it (the audit log).
+        self.last_status: int | None = None
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
 
@@ -275,6 +277,7 @@ class FaradayClient:
                     continue
                 raise error from exc
             _log(method, path, response.status_code, started, attempt)
+            self.last_status = response.status_code
             if attempt <= self._retry.max_retries and self._retry.should_retry(
                 method, response.status_code
             ):

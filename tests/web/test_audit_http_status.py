@@ -1,0 +1,30 @@
+"""A successful write's audit row keeps the HTTP status Faraday answered with."""
+
+import pytest
+from django.urls import reverse
+
+from faraday_admin.audit.models import AuditEntry, Outcome
+from tests.web.list_helpers import CONNECTION_ID, connection_json, login, mock_faraday, serve_detail
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("action", "codename", "upstream_path", "status"),
+    [
+        ("force-update", "force_update_connection", "force_update", 204),
+        ("archive", "archive_connection", "archive", 202),
+    ],
+)
+def test_successful_action_audit_row_records_faradays_status(
+    client, django_user_model, action, codename, upstream_path, status
+):
+    login(client, django_user_model, "view_connections", codename)
+    with mock_faraday() as router:
+        serve_detail(router, connection_json())
+        router.post(f"/connections/{CONNECTION_ID}/{upstream_path}").respond(status)
+        response = client.post(reverse(f"connections:{action}", args=[CONNECTION_ID]))
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get()
+    assert (entry.outcome, entry.http_status) == (Outcome.SUCCESS, status)
