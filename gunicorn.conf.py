@@ -11,5 +11,6 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
-# The default access log has no query string secrets to worry about: secrets only travel in POST bodies.
+# The default access log has no query string secrets to worry about: secrets only travel in
+# POST bodies.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -10,9 +10,10 @@ def main() -> int:
     from django.conf import settings
 
     allowed = [h for h in settings.ALLOWED_HOSTS if h != "*" and not h.startswith(".")]
+    host = allowed[0] if allowed else "localhost"
     connection = http.client.HTTPConnection("127.0.0.1", settings.PORT, timeout=4)
     try:
-        connection.request("GET", "/healthz", headers={"Host": allowed[0] if allowed else "localhost"})
+        connection.request("GET", "/healthz", headers={"Host": host})
         return 0 if connection.getresponse().status == 200 else 1
     except OSError:
         return 1

@@ -190,7 +190,7 @@ def test_edit_validation_refused_by_faraday_marks_the_field(client, editor, fara
 
     assert response.status_code == 422
     page = parse(response)
-    assert "Host unreachable" in page.find("ul", id="id_host_errors").text
+    assert "Host unreachable" in page.find("ul", id="id_host_error").text
     assert ERROR_ID in page.find(id="upstream-error").text
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.FARADAY_ERROR)
