@@ -98,11 +98,24 @@ def build_field(spec: FieldSpec, *, secret_optional: bool = False) -> forms.Fiel
     return forms.CharField(strip=False, widget=widget, validators=validators, **common)
 
 
+class FocusFirstErrorBoundField(forms.BoundField):
+    """Autofocus the first field in error, so keyboard and screen-reader users land on it
+    after the re-render (htmx focuses [autofocus] in swapped content too)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        first_error = next((name for name in self.form.fields if name in self.form.errors), None)
+        if first_error == self.name:
+            attrs["autofocus"] = True
+        return attrs
+
+
 class ConnectionForm(forms.Form):
     """Base for the generated per-type forms; `connection_type` is set on each subclass."""
 
     connection_type: ConnectionType
     editing = False
+    bound_field_class = FocusFirstErrorBoundField
 
     @property
     def option_fields(self) -> list[forms.BoundField]:

@@ -300,3 +300,16 @@ def test_faraday_validation_failure_is_audited_once_and_releases_the_token(
     assert audit.http_status == 400
     token = SubmissionToken.objects.get(token=mysql_data["submission_token"])
     assert token.claimed_at is None
+
+
+def test_rejected_form_autofocuses_the_first_field_in_error_only(client, faraday, mysql_data):
+    data = {**mysql_data, "host": "http://db.example.com", "user": "a b"}
+
+    response = client.post(CREATE_URL, data)
+
+    assert response.status_code == 422
+    doc = parse_html(response.content)
+    fields = doc.by_id("type-fields")
+    assert "autofocus" in fields.control("host").attrs
+    assert "autofocus" not in fields.control("user").attrs
+    assert "autofocus" not in fields.control("name").attrs
