@@ -1,8 +1,88 @@
-from django.contrib.auth.decorators import login_not_required
+"""Health probe and the Settings page (the stored Faraday API key). Thin views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from faraday_admin.connections.messages import describe_error
+from faraday_admin.core import roles, selectors, services
+from faraday_admin.core.forms import ApiKeyForm
+from faraday_admin.faraday_client import FaradayError
+
+SETTINGS_TEMPLATE = "core/settings.html"
+INVALID = 422
+CONFLICT = 409
+UPSTREAM_FAILED = 502
+
+
+def _render(request: HttpRequest, *, status: int = 200, partial: str | None = None, **context):
+    context.setdefault("form", ApiKeyForm())
+    context["key"] = selectors.api_key_status()
+    template = f"{SETTINGS_TEMPLATE}#{partial}" if partial else SETTINGS_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _back_to_settings(request: HttpRequest) -> HttpResponse:
+    url = reverse("core:settings")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@permission_required(roles.MANAGE_API_KEY, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render(request)
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        services.api_key_save_rejected(actor=request.user, error_codes=form.error_codes())
+        return _render(request, form=form, status=INVALID)
+    try:
+        stored = services.api_key_save(actor=request.user, api_key=form.cleaned_data["api_key"])
+    except services.ApiKeyFromEnvironment:
+        return _render(request, save_refused=True, status=CONFLICT)
+    messages.success(
+        request,
+        f"Saved. The app now uses the key ending …{stored.last4}. "
+        "Use “Test key” to check that Faraday accepts it.",
+    )
+    return _back_to_settings(request)
+
+
+@permission_required(roles.MANAGE_API_KEY, raise_exception=True)
+@require_POST
+def api_key_clear_view(request: HttpRequest) -> HttpResponse:
+    if services.api_key_clear(actor=request.user):
+        messages.success(request, "Removed the saved API key.")
+    else:
+        messages.info(request, "There was no saved API key to remove.")
+    return _back_to_settings(request)
+
+
+@permission_required(roles.MANAGE_API_KEY, raise_exception=True)
+@require_POST
+def api_key_test_view(request: HttpRequest) -> HttpResponse:
+    partial = "key-test-result" if request.htmx else None
+    try:
+        account = services.api_key_test(actor=request.user)
+    except services.NoApiKey:
+        return _render(request, tested=True, no_key=True, status=INVALID, partial=partial)
+    except FaradayError as error:
+        return _render(
+            request,
+            tested=True,
+            problem=describe_error(error),
+            status=UPSTREAM_FAILED,
+            partial=partial,
+        )
+    return _render(request, tested=True, account=account, partial=partial)
 
 
 @login_not_required
