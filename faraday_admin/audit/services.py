@@ -19,6 +19,18 @@ def redact_options(options: Mapping[str, Any], secret_names: Iterable[str]) -> d
     }
 
 
+def _storable(value: Any, limit: int | None = None) -> Any:
+    """`value` as PostgreSQL can store it: no NUL in text or JSON (U+FFFD shows where it was)."""
+    if isinstance(value, str):
+        value = value.replace("\x00", "\ufffd")
+        return value[:limit] if limit else value
+    if isinstance(value, Mapping):
+        return {_storable(str(key)): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 def outcome_for_error(error: FaradayError) -> Outcome:
     if isinstance(error, NetworkError):
         return Outcome.NETWORK_FAULT
@@ -53,12 +65,13 @@ def audit_record(
         action=action,
         outcome=outcome,
         connection_type=connection_type,
-        connection_name=connection_name[:255],
+        connection_name=_storable(connection_name, 255),
         faraday_connection_id=faraday_connection_id,
-        faraday_error_code=(error.code or "") if isinstance(error, ApiError) else "",
-        faraday_error_id=(error.error_id or "") if error is not None else "",
+        # Faraday's code and id are free text to us: cut to the columns' size.
+        faraday_error_code=_storable((error.code or "") if isinstance(error, ApiError) else "", 64),
+        faraday_error_id=_storable((error.error_id or "") if error is not None else "", 64),
         http_status=http_status,
         duration_ms=duration_ms,
-        options=redact_options(options or {}, secret_names),
-        detail=detail,
+        options=_storable(redact_options(options or {}, secret_names)),
+        detail=_storable(detail),
     )

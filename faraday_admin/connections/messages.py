@@ -158,7 +158,12 @@ def describe_error(error: FaradayError) -> Problem:
         )
     elif isinstance(error, ValidationFailed):
         title = "Faraday didn't accept some of the details."
-        step = "Correct the fields marked below and submit again."
+        # Without field-level errors nothing is marked: Faraday's note is all there is to go on.
+        step = (
+            "Correct the fields marked below and submit again."
+            if error.validation_errors
+            else error.note or "Check the details and submit again."
+        )
     elif isinstance(error, NetworkError):
         title, step = _network_words(error.kind)
     elif isinstance(error, BadResponse) and error.status == 429:

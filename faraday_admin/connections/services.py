@@ -172,7 +172,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
             faraday_id=connection.id,
             defaults={
                 "connection_type": connection_type.type,
-                "name": connection.name,
+                "name": connection.name[:255],  # Faraday sets no length limit on names
                 "created_by": actor,
                 "created_by_username": actor.get_username(),
             },
