@@ -64,7 +64,10 @@ def test_204_has_an_empty_body(created):
     assert response.content == b""
 
 
-def test_state_survives_a_fresh_transport_and_database_connection(created):
+def test_state_survives_a_fresh_transport_and_database_connection(transactional_db, clock):
+    # Committed for real (no test transaction), so closing the connection loses nothing.
+    with _client() as client:
+        created = client.post("/connections", json={"name": "Shop", "options": postgres()}).json()
     connection.close()
 
     with _client() as client:
