@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -45,8 +46,8 @@ def connection_list_view(request):
         "filters": filters,
         "catalog": get_catalog(),
         "sorts": selectors.SORTS,
+        "archived_choices": selectors.ARCHIVED_CHOICES,
     }
-    context["archived_choices"] = selectors.ARCHIVED_CHOICES
     try:
         context["listing"] = selectors.connection_list(filters=filters)
     except FaradayError as error:
@@ -73,11 +74,16 @@ def connection_rows_view(request):
 # ---- create ---------------------------------------------------------------------------------
 
 
+@cache
+def _never_carried() -> frozenset[str]:
+    # A name that is secret in any type (api_key is, for some) is never carried to another.
+    secret = {f.name for t in get_catalog().types.values() for f in t.fields if f.secret}
+    return frozenset({*secret, "type", "q", "submission_token", "csrfmiddlewaretoken", "action"})
+
+
 def _carried_values(data) -> dict[str, str]:
     """Non-secret values typed so far, to keep when the type changes."""
-    catalog = get_catalog()
-    secret = {f.name for t in catalog.types.values() for f in t.fields if f.secret}
-    return {k: v for k, v in data.items() if k not in secret and k not in ("type", "q")}
+    return {k: v for k, v in data.items() if k not in _never_carried()}
 
 
 def _unbound_form(type_key: str, carried: dict[str, str]):
