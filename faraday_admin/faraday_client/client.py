@@ -161,8 +161,7 @@ class FaradayClient:
 
         Raises ValueError when both `cascade_to_all` and `cascade_to` are given.
         """
-        body = _cascade_body(cascade_to_all, cascade_to)
-        self._send("POST", _connection_path(connection_id, "archive"), body=body)
+        self._post_with_cascade(connection_id, "archive", cascade_to_all, cascade_to)
 
     def unarchive_connection(
         self,
@@ -175,8 +174,21 @@ class FaradayClient:
 
         Raises ValueError when both `cascade_to_all` and `cascade_to` are given.
         """
+        self._post_with_cascade(connection_id, "unarchive", cascade_to_all, cascade_to)
+
+    def _post_with_cascade(
+        self,
+        connection_id: str,
+        action: str,
+        cascade_to_all: bool,
+        cascade_to: Sequence[str] | None,
+    ) -> None:
+        """POST /connections/{id}/{action} with the cascade body archive and unarchive share.
+
+        Raises ValueError (before any request) when both cascade forms are given.
+        """
         body = _cascade_body(cascade_to_all, cascade_to)
-        self._send("POST", _connection_path(connection_id, "unarchive"), body=body)
+        self._send("POST", _connection_path(connection_id, action), body=body)
 
     def force_update_connection(self, connection_id: str) -> None:
         """Ask Faraday to rebuild the connection now. Raises FaradayError."""

@@ -8,8 +8,6 @@ of them) node computes `new RegExp('^(?:' + browser + ')$', 'v').test(value)` --
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 
 import pytest
@@ -24,29 +22,9 @@ from tests.catalog.pattern_cases import (
     TRANSLATED,
     UNSUPPORTED,
 )
+from tests.ecmascript import node_path, node_verdicts
 
 GENERATED_VALUES = 3000
-
-_NODE_SCRIPT = r"""
-const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-function compile(source, flags) {
-  try { return new RegExp(source, flags); } catch (e) { return null; }
-}
-const patterns = input.patterns.map(({source, browser}) => {
-  const u = compile('^(?:' + source + ')$', 'u');
-  const v = browser === null ? null : compile('^(?:' + browser + ')$', 'v');
-  return {u, v, sourceU: compile(source, 'u') !== null, sourceV: compile(source, 'v') !== null,
-          browserV: v !== null};
-});
-const verdicts = input.cases.map(([i, value]) => {
-  const p = patterns[i];
-  return [p.u ? p.u.test(value) : null, p.v ? p.v.test(value) : null];
-});
-process.stdout.write(JSON.stringify({
-  patterns: patterns.map(({sourceU, sourceV, browserV}) => ({sourceU, sourceV, browserV})),
-  verdicts,
-}));
-"""
 
 # A mix that exercises every difference between Python's `re` and ECMAScript's.
 _SPECIAL = (
@@ -69,17 +47,6 @@ _VALUES = st.one_of(
         st.text(_CHARS, max_size=2),
     ).map("".join),
 )
-
-
-def _node_binary() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail(
-            "node is not installed: the ECMAScript cross-check needs Node 20+ on PATH "
-            "(CI installs it; locally: apt-get install nodejs)",
-            pytrace=False,
-        )
-    return node
 
 
 def _generated_values() -> list[str]:
@@ -112,7 +79,6 @@ def _all_patterns() -> list[str]:
 @pytest.fixture(scope="module")
 def node_run():
     """Every pattern and case, sent to node in one batch; returns (input, node's answer)."""
-    node = _node_binary()
     sources = _all_patterns()
     compiled = {source: compile_ecmascript(source) for source in sources}
     rejected = INVALID_ECMASCRIPT + UNSUPPORTED
@@ -126,18 +92,7 @@ def node_run():
     generated = _generated_values()
     cases += [(index[source], value) for source in sources for value in generated]
 
-    payload = json.dumps({"patterns": patterns, "cases": cases})
-    proc = subprocess.run(
-        [node, "-e", _NODE_SCRIPT],
-        input=payload,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, f"node failed: {proc.stderr}"
-    answer = json.loads(proc.stdout)
+    answer = node_verdicts(patterns, cases)
     return {
         "sources": sources,
         "rejected": rejected,
@@ -150,9 +105,11 @@ def node_run():
 
 
 def test_node_supports_the_v_flag():
-    node = _node_binary()
     proc = subprocess.run(
-        [node, "-e", "new RegExp('[\\\\-a]', 'v')"], capture_output=True, text=True, check=False
+        [node_path(), "-e", "new RegExp('[\\\\-a]', 'v')"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, f"this node cannot compile v-flag patterns: {proc.stderr}"
 

@@ -22,16 +22,8 @@ from faraday_admin.faraday_client import (
     NotFound,
     ValidationFailed,
 )
+from tests.faraday_client.payloads import POSTGRES_OPTIONS
 
-POSTGRES_OPTIONS: Mapping[str, Any] = {
-    "type": "postgres",
-    "host": "db.example.com",
-    "port": 5432,
-    "database": "analytics",
-    "schema": "public",
-    "user": "faraday",
-    "password": "s3cret",
-}
 SNOWFLAKE_OPTIONS: Mapping[str, Any] = {
     "type": "snowflake",
     "account_name": "acme",

@@ -48,6 +48,24 @@ def connection_json(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def new_connection_json(stamp: str, **overrides: Any) -> dict[str, Any]:
+    """Return a Connection as Faraday answers right after creating it, every time being `stamp`.
+
+    Status "new", no contents yet, nothing read or written yet.
+    """
+    fresh: dict[str, Any] = {
+        "status": "new",
+        "status_changed_at": stamp,
+        "contents": [],
+        "created_at": stamp,
+        "updated_at": stamp,
+        "last_read_input_at": None,
+        "last_updated_config_at": stamp,
+        "last_updated_output_at": None,
+    }
+    return connection_json(**(fresh | overrides))
+
+
 def reference_example_json() -> dict[str, Any]:
     """Return the example response printed on Faraday's "Create connection" reference page."""
     return {

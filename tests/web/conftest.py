@@ -3,6 +3,9 @@
 Roles are the groups the data migration `core/0002_roles` creates, so these users hold exactly
 what a real Viewer, Onboarder or Admin holds. `admin_user` shadows pytest-django's fixture of
 the same name: it is a member of the Admin group (staff through core.signals), not a superuser.
+
+At the end, the fixtures the create-page tests (create_helpers) and the list, detail and action
+tests (list_helpers) share; their names differ from the role fixtures' on purpose.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.test import Client, override_settings
 
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import Connection
+from tests.faraday_client import payloads
+from tests.web import create_helpers, list_helpers
 
 ANONYMOUS = "anonymous"
 ROLE_NAMES = (ANONYMOUS, roles.VIEWER, roles.ONBOARDER, roles.ADMIN)
@@ -109,27 +114,12 @@ class FakeFaraday:
         self.router = router
 
     def connection(self, **overrides: Any) -> dict[str, Any]:
-        data: dict[str, Any] = {
+        fields: dict[str, Any] = {
             "id": self.connection_id,
             "name": "Shop database",
             "options": {"type": "postgres", "host": "db.example.com", "port": 5432},
-            "status": "new",
-            "status_changed_at": "2026-01-01T12:00:00Z",
-            "status_error": None,
-            "directionality": "bidirectional",
-            "contents": [],
-            "contents_error": None,
-            "managed": False,
-            "archived_at": None,
-            "created_at": "2026-01-01T12:00:00Z",
-            "updated_at": "2026-01-01T12:00:00Z",
-            "last_read_input_at": None,
-            "last_updated_config_at": "2026-01-01T12:00:00Z",
-            "last_updated_output_at": None,
-            "resource_type": "connections",
         }
-        data.update(overrides)
-        return data
+        return payloads.new_connection_json("2026-01-01T12:00:00Z", **(fields | overrides))
 
     def account(self, name: str = "Acme Corp") -> dict[str, Any]:
         return {
@@ -188,3 +178,35 @@ def faraday_stored_key(db) -> Iterator[FakeFaraday]:
         respx.mock(base_url=FakeFaraday.base_url, assert_all_called=False) as router,
     ):
         yield FakeFaraday(router)
+
+
+# ---- the create page (create_helpers) -------------------------------------------------------
+
+
+@pytest.fixture
+def signed_in_onboarder(db, client) -> User:
+    """`client` signed in as a user with just the create page's permissions (no role group).
+
+    Not the `onboarder` role fixture above: that one is a member of the Onboarder group and is
+    not signed in anywhere.
+    """
+    user = create_helpers.make_onboarder()
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def create_faraday() -> Iterator[create_helpers.FakeFaraday]:
+    """A key configured and Faraday played by respx: POST /connections creates, echoing the body."""
+    with create_helpers.fake_faraday() as fake:
+        yield fake
+
+
+# ---- the list, detail and action pages (list_helpers) ---------------------------------------
+
+
+@pytest.fixture
+def faraday_router() -> Iterator[respx.MockRouter]:
+    """A key configured and a bare respx router for Faraday: each test routes what it expects."""
+    with list_helpers.mock_faraday() as router:
+        yield router

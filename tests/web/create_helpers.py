@@ -1,7 +1,8 @@
 """Shared pieces for the create-connection web tests (tests/web/test_create_*.py).
 
-Plain functions and classes rather than fixtures, so each test module declares the few fixtures
-it needs without importing fixture names (which ruff reads as redefinitions).
+Plain functions and classes rather than fixtures: importing fixture names into a test module
+reads to ruff as redefinitions. The fixtures built on these (`signed_in_onboarder`,
+`create_faraday`) live in tests/web/conftest.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.test import override_settings
 
 from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
 from faraday_admin.connections.models import SubmissionToken
+from tests.faraday_client import payloads
 
 API_URL = "https://api.faraday.test/v1"
 API_KEY = "test-key"
@@ -69,27 +71,11 @@ def connection_json(
     connection_id: str | None = None,
     created_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A Connection resource as Faraday answers it."""
+    """A Connection resource as Faraday answers it right after creating it."""
     stamp = (created_at or datetime.now(UTC)).isoformat()
-    return {
-        "id": connection_id or str(uuid.uuid4()),
-        "name": name,
-        "options": options,
-        "status": "new",
-        "status_changed_at": stamp,
-        "status_error": None,
-        "directionality": "bidirectional",
-        "contents": [],
-        "contents_error": None,
-        "managed": False,
-        "archived_at": None,
-        "created_at": stamp,
-        "updated_at": stamp,
-        "last_read_input_at": None,
-        "last_updated_config_at": stamp,
-        "last_updated_output_at": None,
-        "resource_type": "connections",
-    }
+    return payloads.new_connection_json(
+        stamp, id=connection_id or str(uuid.uuid4()), name=name, options=options
+    )
 
 
 def error_json(code: str, *, note: str = "", validation_errors=None) -> dict[str, Any]:
@@ -97,6 +83,19 @@ def error_json(code: str, *, note: str = "", validation_errors=None) -> dict[str
     if validation_errors is not None:
         body["validationErrors"] = validation_errors
     return body
+
+
+def api_error(
+    status: int,
+    code: str,
+    *,
+    note: str = "",
+    validation_errors=None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """Faraday's error answer: `error_json`'s body with this status (and headers)."""
+    body = error_json(code, note=note, validation_errors=validation_errors)
+    return httpx.Response(status, json=body, headers=headers)
 
 
 @dataclass
@@ -196,6 +195,12 @@ def form_data(
         data[spec.name] = posted
         options[spec.name] = sent
     return data, options
+
+
+def mysql_submission(user: User, password: str) -> dict[str, str]:
+    """A valid MySQL form named "Shop DB" with a fresh token of the user's and this password."""
+    data, _options = form_data("mysql", issue_token(user), name="Shop DB")
+    return data | {"password": password}
 
 
 # ---- reading HTML ---------------------------------------------------------------------------

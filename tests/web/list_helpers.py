@@ -1,7 +1,7 @@
 """Shared pieces for the list, detail and lifecycle-action web tests.
 
-No fixtures here (tests/web/conftest.py belongs to the role fixtures): plain functions that each
-test module wraps in its own small fixtures.
+No fixtures here: plain functions. The shared fixture built on `mock_faraday` (`faraday_router`)
+is in tests/web/conftest.py; each test module wraps the rest in its own small fixtures.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any
 import respx
 from django.contrib.auth.models import Permission
 from django.test import override_settings
+
+from tests.faraday_client import payloads
 
 BASE_URL = "https://api.faraday.test/v1"
 API_KEY = "test-key"
@@ -72,7 +74,8 @@ def connection_json(
     created_at: datetime | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """A complete Connection as Faraday's current models describe it."""
+    """A complete Connection as Faraday's current models describe it (the client tests' one, with
+    these defaults: no contents, and an error text when the status is "error")."""
     if options is None:
         options = (
             {
@@ -86,27 +89,16 @@ def connection_json(
             else {}
         )
     created = created_at or datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
-    data: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "id": connection_id,
         "name": name,
         "options": {"type": type, **options},
         "status": status,
-        "status_changed_at": "2024-01-01T12:00:00Z",
         "status_error": "Connection refused by db.example.com" if status == "error" else None,
-        "directionality": "bidirectional",
         "contents": [],
-        "contents_error": None,
-        "managed": False,
-        "archived_at": None,
         "created_at": stamp(created),
-        "updated_at": "2024-01-01T11:00:00Z",
-        "last_read_input_at": "2024-01-01T11:30:00Z",
-        "last_updated_config_at": "2024-01-01T11:00:00Z",
-        "last_updated_output_at": "2024-01-01T11:45:00Z",
-        "resource_type": "connections",
     }
-    data.update(overrides)
-    return data
+    return payloads.connection_json(**(fields | overrides))
 
 
 def many_connections(count: int, *, status: str = "ready") -> list[dict[str, Any]]:

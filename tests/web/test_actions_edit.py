@@ -16,7 +16,6 @@ from tests.web.list_helpers import (
     connection_json,
     error_json,
     login,
-    mock_faraday,
     parse,
     upstream_calls,
     upstream_writes,
@@ -60,10 +59,10 @@ EXPECTED_OPTIONS = {
 
 
 @pytest.fixture
-def faraday():
-    with mock_faraday() as router:
-        router.get(PATH).respond(json=STORED)
-        yield router
+def faraday(faraday_router):
+    """The mocked Faraday, serving the stored connection."""
+    faraday_router.get(PATH).respond(json=STORED)
+    return faraday_router
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from tests.web.list_helpers import (
     connection_json,
     error_json,
     login,
-    mock_faraday,
     parse,
     ref_json,
     serve_detail,
@@ -73,12 +72,6 @@ ACTIONS = {
 
 
 @pytest.fixture
-def faraday():
-    with mock_faraday() as router:
-        yield router
-
-
-@pytest.fixture
 def admin(client, django_user_model):
     return login(client, django_user_model, *ALL_PERMISSIONS, username="boss")
 
@@ -109,15 +102,15 @@ def _messages(response) -> list[str]:
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_confirmation_page_sends_no_write(client, admin, faraday, action):
+def test_confirmation_page_sends_no_write(client, admin, faraday_router, action):
     url_name, _perm, connection, _write, _audit = ACTIONS[action]
-    serve_detail(faraday, connection)
-    _answer_writes(faraday, connection)
+    serve_detail(faraday_router, connection)
+    _answer_writes(faraday_router, connection)
 
     response = client.get(_url(url_name))
 
     assert response.status_code == 200
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
     assert AuditEntry.objects.count() == 0
     form = _main(response).find("form", method="post")
     assert form.find("input", name="csrfmiddlewaretoken") is not None
@@ -126,16 +119,16 @@ def test_confirmation_page_sends_no_write(client, admin, faraday, action):
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_confirmed_action_sends_exactly_the_expected_request(client, admin, faraday, action):
+def test_confirmed_action_sends_exactly_the_expected_request(client, admin, faraday_router, action):
     url_name, _perm, connection, write, audit_action = ACTIONS[action]
-    serve_detail(faraday, connection)
-    _answer_writes(faraday, connection)
+    serve_detail(faraday_router, connection)
+    _answer_writes(faraday_router, connection)
 
     response = client.post(_url(url_name))
 
     assert response.status_code == 302
     assert response.url == (LIST_URL if action == "delete" else DETAIL_URL)
-    assert upstream_writes(faraday) == [write]
+    assert upstream_writes(faraday_router) == [write]
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (audit_action, Outcome.SUCCESS)
     assert entry.faraday_connection_id == CONNECTION_ID
@@ -143,9 +136,9 @@ def test_confirmed_action_sends_exactly_the_expected_request(client, admin, fara
     assert len(_messages(response)) == 1
 
 
-def test_confirmed_action_over_htmx_uses_hx_redirect(client, admin, faraday):
-    serve_detail(faraday, connection_json())
-    _answer_writes(faraday, connection_json())
+def test_confirmed_action_over_htmx_uses_hx_redirect(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json())
+    _answer_writes(faraday_router, connection_json())
 
     response = client.post(_url("force-update"), headers={"HX-Request": "true"})
 
@@ -164,9 +157,9 @@ TARGETS = [ref_json("t-1", "CRM export", kind="targets")]
     [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
 )
 def test_archive_confirmation_lists_dependents_and_offers_cascade_unticked(
-    client, admin, faraday, action, connection
+    client, admin, faraday_router, action, connection
 ):
-    serve_detail(faraday, connection, datasets=DATASETS, targets=TARGETS)
+    serve_detail(faraday_router, connection, datasets=DATASETS, targets=TARGETS)
 
     page = parse(client.get(_url(action)))
 
@@ -177,11 +170,11 @@ def test_archive_confirmation_lists_dependents_and_offers_cascade_unticked(
     cascade = page.find("input", name="cascade")
     assert cascade.attrs["type"] == "checkbox"
     assert "checked" not in cascade.attrs
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
 
 
-def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admin, faraday):
-    serve_detail(faraday, connection_json())
+def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json())
 
     page = parse(client.get(_url("archive")))
 
@@ -195,41 +188,43 @@ def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admi
 )
 @pytest.mark.parametrize(("form", "cascade"), [({}, False), ({"cascade": "on"}, True)])
 def test_archive_cascades_only_when_ticked(
-    client, admin, faraday, action, connection, form, cascade
+    client, admin, faraday_router, action, connection, form, cascade
 ):
-    serve_detail(faraday, connection, datasets=DATASETS, targets=TARGETS)
-    _answer_writes(faraday, connection)
+    serve_detail(faraday_router, connection, datasets=DATASETS, targets=TARGETS)
+    _answer_writes(faraday_router, connection)
 
     client.post(_url(action), form)
 
-    assert upstream_writes(faraday) == [("POST", f"{PATH}/{action}", {"cascade_to_all": cascade})]
+    assert upstream_writes(faraday_router) == [
+        ("POST", f"{PATH}/{action}", {"cascade_to_all": cascade})
+    ]
 
 
-def test_archive_of_an_archived_connection_is_refused(client, admin, faraday):
-    serve_detail(faraday, connection_json(archived_at=ARCHIVED))
+def test_archive_of_an_archived_connection_is_refused(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json(archived_at=ARCHIVED))
 
     response = client.post(_url("archive"))
 
     assert response.status_code == 409
     assert "already archived" in parse(response).find(role="alert").text
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
 
 
-def test_unarchive_of_an_active_connection_is_refused(client, admin, faraday):
-    serve_detail(faraday, connection_json())
+def test_unarchive_of_an_active_connection_is_refused(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json())
 
     response = client.post(_url("unarchive"))
 
     assert response.status_code == 409
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
 
 
 # ---- delete ---------------------------------------------------------------------------------
 
 
-def test_delete_is_refused_while_active_dependents_exist(client, admin, faraday):
-    serve_detail(faraday, connection_json(), datasets=DATASETS, targets=TARGETS)
-    faraday.delete(PATH).respond(204)
+def test_delete_is_refused_while_active_dependents_exist(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json(), datasets=DATASETS, targets=TARGETS)
+    faraday_router.delete(PATH).respond(204)
 
     confirm = client.get(_url("delete"))
     response = client.post(_url("delete"))
@@ -241,22 +236,22 @@ def test_delete_is_refused_while_active_dependents_exist(client, admin, faraday)
         assert page.find("button", type="submit") is None
         assert "Orders dataset" in page.find("ul", class_="dependents").text
     assert response.status_code == 409
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
     assert AuditEntry.objects.count() == 0
 
 
-def test_delete_goes_ahead_when_every_dependent_is_archived(client, admin, faraday):
+def test_delete_goes_ahead_when_every_dependent_is_archived(client, admin, faraday_router):
     serve_detail(
-        faraday,
+        faraday_router,
         connection_json(),
         datasets=[ref_json("d-1", "Old dataset", kind="datasets", archived=True)],
     )
-    faraday.delete(PATH).respond(204)
+    faraday_router.delete(PATH).respond(204)
 
     response = client.post(_url("delete"))
 
     assert response.url == LIST_URL
-    assert upstream_writes(faraday) == [("DELETE", PATH, None)]
+    assert upstream_writes(faraday_router) == [("DELETE", PATH, None)]
     assert _messages(response) == ["Deleted “Warehouse”."]
 
 
@@ -266,35 +261,37 @@ def test_delete_goes_ahead_when_every_dependent_is_archived(client, admin, farad
 @pytest.mark.parametrize(
     ("type_key", "options"), [("snowflake", SNOWFLAKE), ("clickhouse", CLICKHOUSE)]
 )
-def test_rotate_sends_the_connection_type(client, admin, faraday, type_key, options):
+def test_rotate_sends_the_connection_type(client, admin, faraday_router, type_key, options):
     connection = connection_json(type=type_key, options=options)
-    serve_detail(faraday, connection)
-    _answer_writes(faraday, connection)
+    serve_detail(faraday_router, connection)
+    _answer_writes(faraday_router, connection)
 
     client.post(_url("rotate"))
 
-    assert upstream_writes(faraday) == [("POST", f"{PATH}/rotate_credentials", {"type": type_key})]
+    assert upstream_writes(faraday_router) == [
+        ("POST", f"{PATH}/rotate_credentials", {"type": type_key})
+    ]
 
 
 @pytest.mark.parametrize("type_key", ["postgres", "bigquery"])
-def test_rotate_is_refused_for_other_types(client, admin, faraday, type_key):
-    serve_detail(faraday, connection_json(type=type_key, options={}))
+def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_key):
+    serve_detail(faraday_router, connection_json(type=type_key, options={}))
 
     response = client.post(_url("rotate"))
 
     assert response.status_code == 409
     assert "Only Snowflake and ClickHouse" in parse(response).find(role="alert").text
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
 
 
 # ---- refusals: managed, permissions, CSRF ---------------------------------------------------
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
-def test_managed_connection_refuses_every_action(client, admin, faraday, action):
+def test_managed_connection_refuses_every_action(client, admin, faraday_router, action):
     url_name, _perm, connection, _write, _audit = ACTIONS[action]
-    serve_detail(faraday, {**connection, "managed": True})
-    _answer_writes(faraday, connection)
+    serve_detail(faraday_router, {**connection, "managed": True})
+    _answer_writes(faraday_router, connection)
 
     confirm = client.get(_url(url_name))
     response = client.post(_url(url_name))
@@ -303,48 +300,50 @@ def test_managed_connection_refuses_every_action(client, admin, faraday, action)
     for page in (_main(confirm), _main(response)):
         assert "managed by Faraday" in page.find(role="alert").text
         assert page.find("button", type="submit") is None
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
     assert AuditEntry.objects.count() == 0
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_user_lacking_the_permission_gets_403_and_no_upstream_request(
-    client, django_user_model, faraday, action
+    client, django_user_model, faraday_router, action
 ):
     url_name, perm, connection, _write, _audit = ACTIONS[action]
     login(client, django_user_model, *(p for p in ALL_PERMISSIONS if p != perm))
-    serve_detail(faraday, connection)
-    _answer_writes(faraday, connection)
+    serve_detail(faraday_router, connection)
+    _answer_writes(faraday_router, connection)
 
     assert client.get(_url(url_name)).status_code == 403
     assert client.post(_url(url_name), {"cascade": "on"}).status_code == 403
-    assert faraday.calls.call_count == 0
+    assert faraday_router.calls.call_count == 0
     assert AuditEntry.objects.count() == 0
 
 
-def test_anonymous_user_cannot_act(client, faraday):
+def test_anonymous_user_cannot_act(client, faraday_router):
     response = client.post(_url("delete"))
 
     assert response.status_code in (302, 403)
-    assert faraday.calls.call_count == 0
+    assert faraday_router.calls.call_count == 0
 
 
-def test_post_without_csrf_token_is_refused_and_with_it_goes_through(django_user_model, faraday):
+def test_post_without_csrf_token_is_refused_and_with_it_goes_through(
+    django_user_model, faraday_router
+):
     strict = Client(enforce_csrf_checks=True)
     login(strict, django_user_model, *ALL_PERMISSIONS)
-    serve_detail(faraday, connection_json())
-    _answer_writes(faraday, connection_json())
+    serve_detail(faraday_router, connection_json())
+    _answer_writes(faraday_router, connection_json())
 
     refused = strict.post(_url("force-update"))
     assert refused.status_code == 403
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []
 
     confirm = _main(strict.get(_url("force-update")))
     token = confirm.find("input", name="csrfmiddlewaretoken").attrs["value"]
     accepted = strict.post(_url("force-update"), {"csrfmiddlewaretoken": token})
 
     assert accepted.status_code == 302
-    assert upstream_writes(faraday) == [("POST", f"{PATH}/force_update", None)]
+    assert upstream_writes(faraday_router) == [("POST", f"{PATH}/force_update", None)]
 
 
 # ---- upstream faults: banner, no 500, audit row ---------------------------------------------
@@ -392,11 +391,11 @@ FAULTS = [
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize(("answer", "outcome", "words"), FAULTS)
 def test_upstream_fault_on_action_shows_banner_and_writes_audit_row(
-    client, admin, faraday, action, answer, outcome, words
+    client, admin, faraday_router, action, answer, outcome, words
 ):
     url_name, _perm, connection, (method, path, _body), audit_action = ACTIONS[action]
-    serve_detail(faraday, connection)
-    route = faraday.route(method=method, path=path)
+    serve_detail(faraday_router, connection)
+    route = faraday_router.route(method=method, path=path)
     if isinstance(answer, Exception):
         route.mock(side_effect=answer)
     else:
@@ -419,10 +418,10 @@ def test_upstream_fault_on_action_shows_banner_and_writes_audit_row(
     assert _main(response).find("button", type="submit") is not None
 
 
-def test_rotate_with_unreadable_answer_is_a_banner_and_audited(client, admin, faraday):
+def test_rotate_with_unreadable_answer_is_a_banner_and_audited(client, admin, faraday_router):
     connection = connection_json(type="snowflake", options=SNOWFLAKE)
-    serve_detail(faraday, connection)
-    faraday.post(f"{PATH}/rotate_credentials").respond(200, text="<html>gateway</html>")
+    serve_detail(faraday_router, connection)
+    faraday_router.post(f"{PATH}/rotate_credentials").respond(200, text="<html>gateway</html>")
 
     response = client.post(_url("rotate"))
 
@@ -432,12 +431,12 @@ def test_rotate_with_unreadable_answer_is_a_banner_and_audited(client, admin, fa
     assert (entry.action, entry.outcome) == (Action.ROTATE, Outcome.BAD_RESPONSE)
 
 
-def test_fault_reading_the_connection_before_acting_sends_no_write(client, admin, faraday):
-    faraday.get(PATH).respond(404, json=error_json("NOT_FOUND", "gone"))
-    faraday.delete(PATH).respond(204)
+def test_fault_reading_the_connection_before_acting_sends_no_write(client, admin, faraday_router):
+    faraday_router.get(PATH).respond(404, json=error_json("NOT_FOUND", "gone"))
+    faraday_router.delete(PATH).respond(204)
 
     response = client.post(_url("delete"))
 
     assert response.status_code == 404
     assert "Faraday couldn't find that connection" in parse(response).find(id="upstream-error").text
-    assert upstream_writes(faraday) == []
+    assert upstream_writes(faraday_router) == []

@@ -19,19 +19,11 @@ from tests.web.create_helpers import (
     catalog_type,
     fake_faraday,
     is_partial,
-    make_onboarder,
     parse_html,
     urls_in,
 )
 
 POSTGRES_TYPES = sorted(t for t in ALL_TYPES if "postgres" in t)
-
-
-@pytest.fixture
-def onboarder(db, client):
-    user = make_onboarder()
-    client.force_login(user)
-    return user
 
 
 def expected_help(spec: FieldSpec) -> str:
@@ -108,7 +100,7 @@ def assert_type_fields(fields: Node, type_key: str) -> None:
 
 @pytest.mark.parametrize("type_key", ALL_TYPES)
 def test_create_page_for_type_renders_each_catalog_field_with_its_input(
-    client, onboarder, type_key
+    client, signed_in_onboarder, type_key
 ):
     response = client.get(CREATE_URL, {"type": type_key})
 
@@ -123,7 +115,9 @@ def test_create_page_for_type_renders_each_catalog_field_with_its_input(
 
 
 @pytest.mark.parametrize("type_key", ALL_TYPES)
-def test_htmx_type_fields_request_returns_only_the_fields_partial(client, onboarder, type_key):
+def test_htmx_type_fields_request_returns_only_the_fields_partial(
+    client, signed_in_onboarder, type_key
+):
     response = client.get(FIELDS_URL, {"type": type_key}, headers=HTMX)
 
     assert response.status_code == 200
@@ -162,7 +156,9 @@ def test_non_link_schemes_in_help_text_stay_plain_text():
 # ---- switching type keeps the shared values -------------------------------------------------
 
 
-def test_switching_to_mysql_keeps_shared_values_and_drops_secrets_from_the_query(client, onboarder):
+def test_switching_to_mysql_keeps_shared_values_and_drops_secrets_from_the_query(
+    client, signed_in_onboarder
+):
     query = {
         "type": "mysql",
         "name": "X",
@@ -186,13 +182,13 @@ def test_switching_to_mysql_keeps_shared_values_and_drops_secrets_from_the_query
     assert "schema" not in [c.attrs["name"] for c in fields.controls()]
 
 
-def test_switching_to_a_type_without_the_field_drops_its_value(client, onboarder):
+def test_switching_to_a_type_without_the_field_drops_its_value(client, signed_in_onboarder):
     response = client.get(FIELDS_URL, {"type": "bigquery", "host": "h.example.com"}, headers=HTMX)
 
     assert b"h.example.com" not in response.content
 
 
-def test_switching_to_an_unknown_type_shows_the_choose_prompt(client, onboarder):
+def test_switching_to_an_unknown_type_shows_the_choose_prompt(client, signed_in_onboarder):
     response = client.get(FIELDS_URL, {"type": "nope"}, headers=HTMX)
 
     assert response.status_code == 200
@@ -202,7 +198,7 @@ def test_switching_to_an_unknown_type_shows_the_choose_prompt(client, onboarder)
 
 
 def test_choose_type_post_without_javascript_rerenders_new_fields_without_calling_faraday(
-    client, onboarder
+    client, signed_in_onboarder
 ):
     token = client.get(CREATE_URL).context["submission_token"]
     data = {
@@ -233,7 +229,7 @@ def test_choose_type_post_without_javascript_rerenders_new_fields_without_callin
     assert SubmissionToken.objects.get(token=token).claimed_at is None
 
 
-def test_post_without_a_type_asks_for_one_without_calling_faraday(client, onboarder):
+def test_post_without_a_type_asks_for_one_without_calling_faraday(client, signed_in_onboarder):
     with fake_faraday() as faraday:
         response = client.post(CREATE_URL, {"name": "X", "submission_token": "t"})
 
@@ -250,7 +246,7 @@ def listed_types(content: bytes) -> list[str]:
     return [o.attrs["value"] for o in select.find_all("option") if o.attrs.get("value")]
 
 
-def test_type_search_snow_lists_snowflake(client, onboarder):
+def test_type_search_snow_lists_snowflake(client, signed_in_onboarder):
     response = client.get(TYPES_URL, {"q": "snow"}, headers=HTMX)
 
     assert response.status_code == 200
@@ -261,34 +257,34 @@ def test_type_search_snow_lists_snowflake(client, onboarder):
 
 @pytest.mark.parametrize("query", ["pg", "postgres", "PostgreSQL", "  postgres  "])
 def test_type_search_for_postgres_lists_every_postgres_type_and_nothing_else(
-    client, onboarder, query
+    client, signed_in_onboarder, query
 ):
     response = client.get(TYPES_URL, {"q": query}, headers=HTMX)
 
     assert sorted(listed_types(response.content)) == POSTGRES_TYPES
 
 
-def test_type_search_without_query_lists_all_types(client, onboarder):
+def test_type_search_without_query_lists_all_types(client, signed_in_onboarder):
     response = client.get(TYPES_URL, headers=HTMX)
 
     assert sorted(listed_types(response.content)) == ALL_TYPES
 
 
-def test_type_search_without_match_says_so_and_lists_nothing(client, onboarder):
+def test_type_search_without_match_says_so_and_lists_nothing(client, signed_in_onboarder):
     response = client.get(TYPES_URL, {"q": "<zzz>"}, headers=HTMX)
 
     assert listed_types(response.content) == []
     assert "No type matches “&lt;zzz&gt;”" in response.content.decode()
 
 
-def test_type_search_keeps_the_chosen_type_selected(client, onboarder):
+def test_type_search_keeps_the_chosen_type_selected(client, signed_in_onboarder):
     response = client.get(TYPES_URL, {"q": "snow", "type": "snowflake"}, headers=HTMX)
 
     select = parse_html(response.content).by_id("id_type")
     assert "selected" in select.find("option", value="snowflake").attrs
 
 
-def test_create_page_with_type_query_preselects_that_type(client, onboarder):
+def test_create_page_with_type_query_preselects_that_type(client, signed_in_onboarder):
     response = client.get(CREATE_URL, {"type": "snowflake"})
 
     select = parse_html(response.content).by_id("id_type")

@@ -9,11 +9,9 @@ from tests.web.create_helpers import (
     CANARY,
     CREATE_URL,
     HTMX,
-    error_json,
-    fake_faraday,
+    api_error,
     form_data,
     issue_token,
-    make_onboarder,
     parse_html,
 )
 
@@ -22,19 +20,6 @@ SECRET_FIELDS = [
 ]
 # One of each widget kind: a password input and the credentials textarea.
 KINDS = [("mysql", "password"), ("databricks_delta_sharing", "credentials_json")]
-
-
-@pytest.fixture
-def onboarder(db, client):
-    user = make_onboarder()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def faraday():
-    with fake_faraday() as fake:
-        yield fake
 
 
 def data_with_canary(user, type_key, secret_name, **overrides):
@@ -56,16 +41,16 @@ def assert_audit_masks_canary():
 
 @pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
 def test_secret_never_comes_back_after_a_successful_create(
-    client, onboarder, faraday, type_key, secret_name
+    client, signed_in_onboarder, create_faraday, type_key, secret_name
 ):
-    data = data_with_canary(onboarder, type_key, secret_name)
+    data = data_with_canary(signed_in_onboarder, type_key, secret_name)
 
     created = client.post(CREATE_URL, data)
     # Faraday echoing the secret in the stored options must not bring it to the detail page.
-    faraday.detail_routes(faraday.created[0])
+    create_faraday.detail_routes(create_faraday.created[0])
     detail = client.get(created["Location"])
 
-    assert faraday.create_bodies()[0]["options"][secret_name] == CANARY
+    assert create_faraday.create_bodies()[0]["options"][secret_name] == CANARY
     assert created.status_code == 302
     assert detail.status_code == 200
     assert_no_canary(created, detail)
@@ -75,14 +60,14 @@ def test_secret_never_comes_back_after_a_successful_create(
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
 def test_secret_never_comes_back_when_the_form_is_refused_here(
-    client, onboarder, faraday, type_key, secret_name, htmx
+    client, signed_in_onboarder, create_faraday, type_key, secret_name, htmx
 ):
-    data = data_with_canary(onboarder, type_key, secret_name, name="\u00a0")
+    data = data_with_canary(signed_in_onboarder, type_key, secret_name, name="\u00a0")
 
     response = client.post(CREATE_URL, data, headers=HTMX if htmx else None)
 
     assert response.status_code == 422
-    assert faraday.create_calls == 0
+    assert create_faraday.create_calls == 0
     assert_no_canary(response)
     control = parse_html(response.content).by_id("type-fields").control(secret_name)
     assert "value" not in control.attrs
@@ -93,12 +78,9 @@ def test_secret_never_comes_back_when_the_form_is_refused_here(
 @pytest.mark.parametrize(
     "answer",
     [
-        httpx.Response(500, json=error_json("INTERNAL_SERVER_ERROR")),
-        httpx.Response(
-            400,
-            json=error_json(
-                "VALIDATION_FAILED", validation_errors=[{"path": "/name", "message": "Taken."}]
-            ),
+        api_error(500, "INTERNAL_SERVER_ERROR"),
+        api_error(
+            400, "VALIDATION_FAILED", validation_errors=[{"path": "/name", "message": "Taken."}]
         ),
         httpx.ConnectError("[Errno 111] Connection refused"),
     ],
@@ -106,22 +88,22 @@ def test_secret_never_comes_back_when_the_form_is_refused_here(
 )
 @pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
 def test_secret_never_comes_back_when_faraday_fails(
-    client, onboarder, faraday, type_key, secret_name, answer
+    client, signed_in_onboarder, create_faraday, type_key, secret_name, answer
 ):
-    faraday.answer_create(answer)
-    data = data_with_canary(onboarder, type_key, secret_name)
+    create_faraday.answer_create(answer)
+    data = data_with_canary(signed_in_onboarder, type_key, secret_name)
 
     response = client.post(CREATE_URL, data)
 
     assert response.status_code in (422, 502)
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     assert_no_canary(response)
     assert_audit_masks_canary()
 
 
 def echoing(code, status, **extra):
     """Faraday's error body quoting the submitted secret back."""
-    return httpx.Response(status, json=error_json(code, **extra))
+    return api_error(status, code, **extra)
 
 
 @pytest.mark.parametrize(
@@ -150,13 +132,13 @@ def echoing(code, status, **extra):
 )
 @pytest.mark.parametrize(("type_key", "secret_name"), KINDS)
 def test_secret_quoted_back_in_faradays_error_is_not_shown(
-    client, onboarder, faraday, type_key, secret_name, answer
+    client, signed_in_onboarder, create_faraday, type_key, secret_name, answer
 ):
     body = answer.json()
     for item in body.get("validationErrors", []):
         item["path"] = item["path"].format(secret=secret_name)
-    faraday.answer_create(httpx.Response(answer.status_code, json=body))
-    data = data_with_canary(onboarder, type_key, secret_name)
+    create_faraday.answer_create(httpx.Response(answer.status_code, json=body))
+    data = data_with_canary(signed_in_onboarder, type_key, secret_name)
 
     response = client.post(CREATE_URL, data)
 

@@ -12,37 +12,22 @@ from tests.web.create_helpers import (
     ALL_TYPES,
     CREATE_URL,
     HTMX,
+    api_error,
     connection_json,
-    error_json,
-    fake_faraday,
     form_data,
     issue_token,
-    make_onboarder,
     parse_html,
 )
-
-
-@pytest.fixture
-def onboarder(db, client):
-    user = make_onboarder()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def faraday():
-    with fake_faraday() as fake:
-        yield fake
 
 
 def detail_url(connection_id: str) -> str:
     return reverse("connections:detail", args=[connection_id])
 
 
-def assert_created_once(faraday, user, *, type_key: str, name: str) -> str:
+def assert_created_once(create_faraday, user, *, type_key: str, name: str) -> str:
     """The one connection Faraday created is recorded here and audited; returns its id."""
-    assert faraday.create_calls == 1
-    connection_id = faraday.created[0]["id"]
+    assert create_faraday.create_calls == 1
+    connection_id = create_faraday.created[0]["id"]
     record = ConnectionRecord.objects.get()
     assert (record.faraday_id, record.connection_type, record.name) == (
         connection_id,
@@ -60,67 +45,81 @@ def assert_created_once(faraday, user, *, type_key: str, name: str) -> str:
 @pytest.mark.parametrize("required_only", [False, True], ids=["all-fields", "required-only"])
 @pytest.mark.parametrize("type_key", ALL_TYPES)
 def test_valid_submission_posts_exactly_the_filled_fields_and_redirects_to_detail(
-    client, onboarder, faraday, type_key, required_only
+    client, signed_in_onboarder, create_faraday, type_key, required_only
 ):
-    data, options = form_data(type_key, issue_token(onboarder), required_only=required_only)
+    data, options = form_data(
+        type_key, issue_token(signed_in_onboarder), required_only=required_only
+    )
 
     response = client.post(CREATE_URL, data)
 
-    assert faraday.create_bodies() == [{"name": "Acme warehouse", "options": options}]
-    connection_id = assert_created_once(faraday, onboarder, type_key=type_key, name=data["name"])
+    assert create_faraday.create_bodies() == [{"name": "Acme warehouse", "options": options}]
+    connection_id = assert_created_once(
+        create_faraday, signed_in_onboarder, type_key=type_key, name=data["name"]
+    )
     assert response.status_code == 302
     assert response["Location"] == detail_url(connection_id)
 
 
 @pytest.mark.parametrize("type_key", ALL_TYPES)
 def test_valid_htmx_submission_answers_with_hx_redirect_to_detail(
-    client, onboarder, faraday, type_key
+    client, signed_in_onboarder, create_faraday, type_key
 ):
-    data, options = form_data(type_key, issue_token(onboarder))
+    data, options = form_data(type_key, issue_token(signed_in_onboarder))
 
     response = client.post(CREATE_URL, data, headers=HTMX)
 
-    assert faraday.create_bodies() == [{"name": "Acme warehouse", "options": options}]
-    connection_id = assert_created_once(faraday, onboarder, type_key=type_key, name=data["name"])
+    assert create_faraday.create_bodies() == [{"name": "Acme warehouse", "options": options}]
+    connection_id = assert_created_once(
+        create_faraday, signed_in_onboarder, type_key=type_key, name=data["name"]
+    )
     assert response.status_code == 200
     assert response["HX-Redirect"] == detail_url(connection_id)
 
 
-def test_sent_integers_and_booleans_keep_their_json_kinds(client, onboarder, faraday):
-    data, _options = form_data("sftp", issue_token(onboarder))
+def test_sent_integers_and_booleans_keep_their_json_kinds(
+    client, signed_in_onboarder, create_faraday
+):
+    data, _options = form_data("sftp", issue_token(signed_in_onboarder))
     data |= {"port": "2222", "compression": "on"}
 
     client.post(CREATE_URL, data)
 
-    options = faraday.create_bodies()[0]["options"]
+    options = create_faraday.create_bodies()[0]["options"]
     assert options["port"] == 2222 and type(options["port"]) is int
     assert options["compression"] is True
 
 
-def test_unticked_boolean_is_left_for_faraday_to_default(client, onboarder, faraday):
-    data, _options = form_data("sftp", issue_token(onboarder))
+def test_unticked_boolean_is_left_for_faraday_to_default(
+    client, signed_in_onboarder, create_faraday
+):
+    data, _options = form_data("sftp", issue_token(signed_in_onboarder))
     del data["compression"]
 
     client.post(CREATE_URL, data)
 
-    assert "compression" not in faraday.create_bodies()[0]["options"]
+    assert "compression" not in create_faraday.create_bodies()[0]["options"]
 
 
-def test_names_and_values_are_sent_as_typed_without_stripping(client, onboarder, faraday):
-    data, _options = form_data("snowflake", issue_token(onboarder), name="  Spaced name ")
+def test_names_and_values_are_sent_as_typed_without_stripping(
+    client, signed_in_onboarder, create_faraday
+):
+    data, _options = form_data("snowflake", issue_token(signed_in_onboarder), name="  Spaced name ")
     data["role"] = " FARADAY "
 
     client.post(CREATE_URL, data)
 
-    body = faraday.create_bodies()[0]
+    body = create_faraday.create_bodies()[0]
     assert body["name"] == "  Spaced name "
     assert body["options"]["role"] == " FARADAY "
 
 
-def test_success_shows_the_created_message_on_the_detail_page(client, onboarder, faraday):
-    data, _options = form_data("postgres", issue_token(onboarder), name="Shop database")
+def test_success_shows_the_created_message_on_the_detail_page(
+    client, signed_in_onboarder, create_faraday
+):
+    data, _options = form_data("postgres", issue_token(signed_in_onboarder), name="Shop database")
     response = client.post(CREATE_URL, data)
-    faraday.detail_routes(faraday.created[0])
+    create_faraday.detail_routes(create_faraday.created[0])
 
     page = client.get(response["Location"])
 
@@ -136,40 +135,47 @@ def token_from_create_page(client) -> str:
     return page.control("submission_token").attrs["value"]
 
 
-def test_each_rendering_of_the_create_form_gets_its_own_token(client, onboarder):
+def test_each_rendering_of_the_create_form_gets_its_own_token(client, signed_in_onboarder):
     first, second = token_from_create_page(client), token_from_create_page(client)
 
     assert first != second
-    assert SubmissionToken.objects.filter(user=onboarder, claimed_at__isnull=True).count() == 2
+    assert (
+        SubmissionToken.objects.filter(user=signed_in_onboarder, claimed_at__isnull=True).count()
+        == 2
+    )
 
 
 def test_double_submit_of_one_form_creates_once_and_both_land_on_that_connection(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, _options = form_data("mysql", token_from_create_page(client))
 
     first = client.post(CREATE_URL, data)
     second = client.post(CREATE_URL, data)
 
-    connection_id = assert_created_once(faraday, onboarder, type_key="mysql", name=data["name"])
+    connection_id = assert_created_once(
+        create_faraday, signed_in_onboarder, type_key="mysql", name=data["name"]
+    )
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == detail_url(connection_id)
 
 
 def test_double_submit_over_htmx_redirects_the_second_request_to_the_same_connection(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, _options = form_data("mysql", token_from_create_page(client))
 
     client.post(CREATE_URL, data, headers=HTMX)
     second = client.post(CREATE_URL, data, headers=HTMX)
 
-    connection_id = assert_created_once(faraday, onboarder, type_key="mysql", name=data["name"])
+    connection_id = assert_created_once(
+        create_faraday, signed_in_onboarder, type_key="mysql", name=data["name"]
+    )
     assert second["HX-Redirect"] == detail_url(connection_id)
 
 
 def test_token_from_a_second_tab_reused_after_success_creates_nothing_more(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     tab_one, tab_two = token_from_create_page(client), token_from_create_page(client)
     data, _options = form_data("mysql", tab_one)
@@ -177,22 +183,24 @@ def test_token_from_a_second_tab_reused_after_success_creates_nothing_more(
 
     again = client.post(CREATE_URL, {**data, "name": "Other name"})
 
-    connection_id = assert_created_once(faraday, onboarder, type_key="mysql", name=data["name"])
+    connection_id = assert_created_once(
+        create_faraday, signed_in_onboarder, type_key="mysql", name=data["name"]
+    )
     assert again["Location"] == detail_url(connection_id)
     assert SubmissionToken.objects.get(token=tab_two).claimed_at is None
 
 
 def test_token_still_in_flight_elsewhere_sends_nothing_and_points_to_the_list(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     token = token_from_create_page(client)
     SubmissionToken.objects.filter(token=token).update(claimed_at=datetime.now(UTC))
     data, _options = form_data("mysql", token)
-    faraday.router.get("/connections").respond(200, json=[])
+    create_faraday.router.get("/connections").respond(200, json=[])
 
     response = client.post(CREATE_URL, data, follow=True)
 
-    assert faraday.create_calls == 0
+    assert create_faraday.create_calls == 0
     assert response.redirect_chain[0] == (reverse("connections:list"), 302)
     assert "already submitted (or is being submitted in another tab)" in response.content.decode()
     assert ConnectionRecord.objects.count() == 0
@@ -201,27 +209,29 @@ def test_token_still_in_flight_elsewhere_sends_nothing_and_points_to_the_list(
 @pytest.mark.parametrize(
     "token", ["", "not-a-uuid", "6b1f7d8e-0000-4000-8000-000000000000"], ids=repr
 )
-def test_missing_or_unknown_token_sends_nothing(client, onboarder, faraday, token):
+def test_missing_or_unknown_token_sends_nothing(client, signed_in_onboarder, create_faraday, token):
     data, _options = form_data("mysql", token)
 
     response = client.post(CREATE_URL, data)
 
-    assert faraday.create_calls == 0
+    assert create_faraday.create_calls == 0
     assert response.status_code == 302
     assert response["Location"] == reverse("connections:list")
 
 
-def test_another_users_token_sends_nothing(client, onboarder, faraday, django_user_model):
+def test_another_users_token_sends_nothing(
+    client, signed_in_onboarder, create_faraday, django_user_model
+):
     other = django_user_model.objects.create_user("someone-else")
     data, _options = form_data("mysql", issue_token(other))
 
     client.post(CREATE_URL, data)
 
-    assert faraday.create_calls == 0
+    assert create_faraday.create_calls == 0
 
 
 def test_resubmitting_after_a_local_validation_error_creates_exactly_one(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, _options = form_data("mysql", token_from_create_page(client))
 
@@ -229,37 +239,38 @@ def test_resubmitting_after_a_local_validation_error_creates_exactly_one(
     corrected = client.post(CREATE_URL, data)
 
     assert rejected.status_code == 422
-    connection_id = assert_created_once_after_rejection(faraday, onboarder)
+    connection_id = assert_created_once_after_rejection(create_faraday, signed_in_onboarder)
     assert corrected["Location"] == detail_url(connection_id)
 
 
-def assert_created_once_after_rejection(faraday, user) -> str:
-    assert faraday.create_calls == 1
+def assert_created_once_after_rejection(create_faraday, user) -> str:
+    assert create_faraday.create_calls == 1
     record = ConnectionRecord.objects.get()
-    assert record.faraday_id == faraday.created[0]["id"]
+    assert record.faraday_id == create_faraday.created[0]["id"]
     outcomes = list(AuditEntry.objects.order_by("id").values_list("outcome", flat=True))
     assert outcomes[-1] == Outcome.SUCCESS
     return record.faraday_id
 
 
 def test_resubmitting_after_faraday_rejects_the_form_creates_exactly_one(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, _options = form_data("mysql", token_from_create_page(client))
-    refusal = error_json(
+    refusal = api_error(
+        400,
         "VALIDATION_FAILED",
         validation_errors=[{"path": "/options/host", "message": "Host not reachable"}],
     )
-    faraday.answer_create(httpx.Response(400, json=refusal))
+    create_faraday.answer_create(refusal)
     rejected = client.post(CREATE_URL, data)
-    faraday.answer_create(None)
+    create_faraday.answer_create(None)
 
     corrected = client.post(CREATE_URL, {**data, "host": "db2.example.com"})
 
     assert rejected.status_code == 422
-    assert faraday.create_calls == 2
+    assert create_faraday.create_calls == 2
     assert ConnectionRecord.objects.count() == 1
-    assert corrected["Location"] == detail_url(faraday.created[0]["id"])
+    assert corrected["Location"] == detail_url(create_faraday.created[0]["id"])
     assert list(AuditEntry.objects.order_by("id").values_list("outcome", flat=True)) == [
         Outcome.FARADAY_ERROR,
         Outcome.SUCCESS,
@@ -267,19 +278,19 @@ def test_resubmitting_after_faraday_rejects_the_form_creates_exactly_one(
 
 
 def test_read_timeout_when_faraday_did_create_it_counts_as_success_without_a_second_post(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
     landed = connection_json(name=data["name"], options=options)
     older_twin = connection_json(
         name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(days=1)
     )
-    faraday.answer_create(httpx.ReadTimeout("timed out"))
-    listing = faraday.router.get("/connections").respond(200, json=[older_twin, landed])
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    listing = create_faraday.router.get("/connections").respond(200, json=[older_twin, landed])
 
     response = client.post(CREATE_URL, data)
 
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     assert listing.call_count == 1
     assert response.status_code == 302
     assert response["Location"] == detail_url(landed["id"])
@@ -290,34 +301,34 @@ def test_read_timeout_when_faraday_did_create_it_counts_as_success_without_a_sec
 
 
 def test_read_timeout_when_faraday_did_create_it_then_resubmit_lands_on_it(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
     landed = connection_json(name=data["name"], options=options)
-    faraday.answer_create(httpx.ReadTimeout("timed out"))
-    faraday.router.get("/connections").respond(200, json=[landed])
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    create_faraday.router.get("/connections").respond(200, json=[landed])
     client.post(CREATE_URL, data)
 
     again = client.post(CREATE_URL, data)
 
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     assert again["Location"] == detail_url(landed["id"])
 
 
 def test_read_timeout_with_only_an_older_namesake_is_an_error_not_a_match(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
     older_twin = connection_json(
         name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(days=1)
     )
     other_type = connection_json(name=data["name"], options={"type": "postgres"})
-    faraday.answer_create(httpx.ReadTimeout("timed out"))
-    faraday.router.get("/connections").respond(200, json=[older_twin, other_type])
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    create_faraday.router.get("/connections").respond(200, json=[older_twin, other_type])
 
     response = client.post(CREATE_URL, data)
 
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     assert response.status_code == 502
     assert ConnectionRecord.objects.count() == 0
     assert "Faraday didn&#x27;t answer in time." in response.content.decode()

@@ -11,12 +11,10 @@ from tests.web.create_helpers import (
     CREATE_URL,
     ERROR_ID,
     HTMX,
+    api_error,
     error_json,
-    fake_faraday,
-    form_data,
     is_partial,
-    issue_token,
-    make_onboarder,
+    mysql_submission,
     parse_html,
 )
 
@@ -38,10 +36,6 @@ class Failure:
     http_status: int | None = None
     # A read timeout or a broken answer makes the app look for the connection first.
     looks_for_it: bool = False
-
-
-def api_error(status, code, *, note="", headers=None):
-    return httpx.Response(status, json=error_json(code, note=note), headers=headers)
 
 
 FAILURES = [
@@ -203,22 +197,8 @@ FAILURES = [
 
 
 @pytest.fixture
-def onboarder(db, client):
-    user = make_onboarder()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def faraday():
-    with fake_faraday() as fake:
-        yield fake
-
-
-@pytest.fixture
-def mysql_data(onboarder):
-    data, _options = form_data("mysql", issue_token(onboarder), name="Shop DB")
-    return data | {"password": PASSWORD}
+def mysql_data(signed_in_onboarder):
+    return mysql_submission(signed_in_onboarder, PASSWORD)
 
 
 def banner_texts(doc):
@@ -231,10 +211,10 @@ def banner_texts(doc):
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize("failure", FAILURES, ids=lambda f: f.id)
 def test_upstream_failure_shows_a_worded_banner_keeps_input_and_audits_once(
-    client, faraday, mysql_data, failure, htmx
+    client, create_faraday, mysql_data, failure, htmx
 ):
-    faraday.answer_create(failure.answer)
-    listing = faraday.router.get("/connections").respond(200, json=[])
+    create_faraday.answer_create(failure.answer)
+    listing = create_faraday.router.get("/connections").respond(200, json=[])
 
     response = client.post(CREATE_URL, mysql_data, headers=HTMX if htmx else None)
 
@@ -252,7 +232,7 @@ def test_upstream_failure_shows_a_worded_banner_keeps_input_and_audits_once(
     else:
         assert "Faraday error ID" not in whole
     # POSTs are never retried.
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     assert listing.call_count == (1 if failure.looks_for_it else 0)
     fields = doc.by_id("type-fields")
     for name in ("name", "host", "port", "user", "database"):
@@ -269,28 +249,30 @@ def test_upstream_failure_shows_a_worded_banner_keeps_input_and_audits_once(
     assert token.claimed_at is None
 
 
-def test_upstream_failure_then_resubmitting_the_same_form_creates_it(client, faraday, mysql_data):
-    faraday.answer_create(api_error(500, "INTERNAL_SERVER_ERROR"))
+def test_upstream_failure_then_resubmitting_the_same_form_creates_it(
+    client, create_faraday, mysql_data
+):
+    create_faraday.answer_create(api_error(500, "INTERNAL_SERVER_ERROR"))
     client.post(CREATE_URL, mysql_data)
-    faraday.answer_create(None)
+    create_faraday.answer_create(None)
 
     response = client.post(CREATE_URL, mysql_data)
 
     assert response.status_code == 302
-    assert faraday.create_calls == 2
+    assert create_faraday.create_calls == 2
     assert ConnectionRecord.objects.count() == 1
 
 
 def test_read_timeout_and_the_lookup_failing_too_is_still_one_post_and_a_banner(
-    client, faraday, mysql_data
+    client, create_faraday, mysql_data
 ):
-    faraday.answer_create(httpx.ReadTimeout("timed out"))
-    faraday.router.get("/connections").respond(401, json=error_json("EXPIRED_API_KEY"))
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    create_faraday.router.get("/connections").respond(401, json=error_json("EXPIRED_API_KEY"))
 
     response = client.post(CREATE_URL, mysql_data)
 
     assert response.status_code == 502
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     title, _whole = banner_texts(parse_html(response.content))
     assert title == "Faraday didn't answer in time."
     assert AuditEntry.objects.get().outcome == Outcome.NETWORK_FAULT

@@ -1,6 +1,5 @@
 """Invalid submissions: refused here before Faraday, or refused by Faraday field by field."""
 
-import httpx
 import pytest
 
 from faraday_admin.audit.models import AuditEntry, Outcome
@@ -11,14 +10,13 @@ from tests.web.create_helpers import (
     CREATE_URL,
     ERROR_ID,
     HTMX,
-    error_json,
-    fake_faraday,
+    api_error,
     field_errors,
     form_data,
     form_errors,
     is_partial,
     issue_token,
-    make_onboarder,
+    mysql_submission,
     parse_html,
 )
 
@@ -33,22 +31,9 @@ def hint(field_name: str) -> str:
 
 
 @pytest.fixture
-def onboarder(db, client):
-    user = make_onboarder()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def faraday():
-    with fake_faraday() as fake:
-        yield fake
-
-
-@pytest.fixture
-def mysql_data(onboarder):
-    data, _options = form_data("mysql", issue_token(onboarder), name="Shop DB")
-    return data | {"password": PASSWORD, "ssh_bastion": "faraday@bastion.example.com"}
+def mysql_data(signed_in_onboarder):
+    data = mysql_submission(signed_in_onboarder, PASSWORD)
+    return data | {"ssh_bastion": "faraday@bastion.example.com"}
 
 
 def assert_non_secrets_kept(doc, data, *, secret_names=("password",)):
@@ -93,13 +78,13 @@ REJECTED = [
 
 @pytest.mark.parametrize(("field", "value", "message"), REJECTED, ids=repr)
 def test_value_breaking_a_rule_is_refused_on_its_field_without_calling_faraday(
-    client, faraday, mysql_data, field, value, message
+    client, create_faraday, mysql_data, field, value, message
 ):
     data = mysql_data | {field: value}
 
     response = client.post(CREATE_URL, data)
 
-    assert faraday.router.calls.call_count == 0
+    assert create_faraday.router.calls.call_count == 0
     assert response.status_code == 422
     doc = parse_html(response.content)
     assert message in field_errors(doc, field)
@@ -117,7 +102,7 @@ def test_value_breaking_a_rule_is_refused_on_its_field_without_calling_faraday(
     ids=repr,
 )
 def test_refused_htmx_submission_returns_the_form_partial_with_422(
-    client, faraday, mysql_data, field, value, message
+    client, create_faraday, mysql_data, field, value, message
 ):
     response = client.post(CREATE_URL, mysql_data | {field: value}, headers=HTMX)
 
@@ -126,11 +111,11 @@ def test_refused_htmx_submission_returns_the_form_partial_with_422(
     doc = parse_html(response.content)
     assert doc.by_id("create-form")
     assert message in field_errors(doc, field)
-    assert faraday.router.calls.call_count == 0
+    assert create_faraday.router.calls.call_count == 0
 
 
 def test_refused_submission_is_audited_once_as_rejected_with_the_secret_masked(
-    client, faraday, mysql_data
+    client, create_faraday, mysql_data
 ):
     client.post(CREATE_URL, mysql_data | {"host": "http://db.example.com"})
 
@@ -141,7 +126,7 @@ def test_refused_submission_is_audited_once_as_rejected_with_the_secret_masked(
     assert "host" in audit.detail
 
 
-def test_refused_submission_leaves_the_token_usable(client, faraday, mysql_data):
+def test_refused_submission_leaves_the_token_usable(client, create_faraday, mysql_data):
     client.post(CREATE_URL, mysql_data | {"user": "a b"})
 
     token = SubmissionToken.objects.get(token=mysql_data["submission_token"])
@@ -149,15 +134,15 @@ def test_refused_submission_leaves_the_token_usable(client, faraday, mysql_data)
 
 
 def test_snowflake_account_name_without_organization_name_is_refused_on_organization_name(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
-    data, _options = form_data("snowflake", issue_token(onboarder), required_only=True)
+    data, _options = form_data("snowflake", issue_token(signed_in_onboarder), required_only=True)
     data["account_name"] = "acme_account"
 
     response = client.post(CREATE_URL, data)
 
     assert response.status_code == 422
-    assert faraday.router.calls.call_count == 0
+    assert create_faraday.router.calls.call_count == 0
     doc = parse_html(response.content)
     assert any("organization name" in e for e in field_errors(doc, "organization_name"))
     assert field_errors(doc, "account_name") == []
@@ -165,24 +150,25 @@ def test_snowflake_account_name_without_organization_name_is_refused_on_organiza
 
 
 def test_snowflake_organization_name_without_account_name_is_refused_on_account_name(
-    client, onboarder, faraday
+    client, signed_in_onboarder, create_faraday
 ):
-    data, _options = form_data("snowflake", issue_token(onboarder), required_only=True)
+    data, _options = form_data("snowflake", issue_token(signed_in_onboarder), required_only=True)
     data["organization_name"] = "acme_org"
 
     response = client.post(CREATE_URL, data)
 
     assert response.status_code == 422
-    assert faraday.router.calls.call_count == 0
+    assert create_faraday.router.calls.call_count == 0
     assert field_errors(parse_html(response.content), "account_name")
 
 
 # ---- Faraday's VALIDATION_FAILED, mapped onto the form --------------------------------------
 
 
-def refuse(faraday, *errors, status=400, code="VALIDATION_FAILED"):
-    body = error_json(code, note="The request was invalid.", validation_errors=list(errors))
-    faraday.answer_create(httpx.Response(status, json=body))
+def refuse(create_faraday, *errors, status=400, code="VALIDATION_FAILED"):
+    create_faraday.answer_create(
+        api_error(status, code, note="The request was invalid.", validation_errors=list(errors))
+    )
 
 
 HOST_PATHS = [
@@ -200,10 +186,10 @@ HOST_PATHS = [
 
 @pytest.mark.parametrize("path", HOST_PATHS)
 def test_faraday_validation_error_on_host_lands_on_the_host_field(
-    client, faraday, mysql_data, path
+    client, create_faraday, mysql_data, path
 ):
     refuse(
-        faraday,
+        create_faraday,
         {
             "path": path,
             "message": "Faraday can't resolve this host.",
@@ -215,7 +201,7 @@ def test_faraday_validation_error_on_host_lands_on_the_host_field(
     response = client.post(CREATE_URL, mysql_data)
 
     assert response.status_code == 422
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     doc = parse_html(response.content)
     assert field_errors(doc, "host") == ["Faraday can't resolve this host. Check the spelling."]
     assert form_errors(doc) == []
@@ -227,9 +213,9 @@ def test_faraday_validation_error_on_host_lands_on_the_host_field(
 
 @pytest.mark.parametrize("path", ["/name", "name", "$.name", "body.name"])
 def test_faraday_validation_error_on_name_lands_on_the_name_field(
-    client, faraday, mysql_data, path
+    client, create_faraday, mysql_data, path
 ):
-    refuse(faraday, {"path": path, "message": "Name already taken."})
+    refuse(create_faraday, {"path": path, "message": "Name already taken."})
 
     response = client.post(CREATE_URL, mysql_data)
 
@@ -242,9 +228,11 @@ def test_faraday_validation_error_on_name_lands_on_the_name_field(
     "path", ["/options/nonexistent", "/weird", "/options", "options.type", "", "/options/host/x"]
 )
 def test_unmappable_validation_path_goes_to_the_form_level_list_with_its_suggestion(
-    client, faraday, mysql_data, path
+    client, create_faraday, mysql_data, path
 ):
-    refuse(faraday, {"path": path, "message": "Something is off.", "suggestion": "Try again."})
+    refuse(
+        create_faraday, {"path": path, "message": "Something is off.", "suggestion": "Try again."}
+    )
 
     response = client.post(CREATE_URL, mysql_data)
 
@@ -255,9 +243,9 @@ def test_unmappable_validation_path_goes_to_the_form_level_list_with_its_suggest
     assert all(not field_errors(doc, n) for n in ("name", *(f.name for f in MYSQL.fields)))
 
 
-def test_several_validation_errors_each_land_where_they_belong(client, faraday, mysql_data):
+def test_several_validation_errors_each_land_where_they_belong(client, create_faraday, mysql_data):
     refuse(
-        faraday,
+        create_faraday,
         {"path": "/options/port", "message": "Port is closed."},
         {"path": "options.user", "message": "No such user."},
         {"path": "/options/password", "message": "Password incorrect."},
@@ -277,9 +265,9 @@ def test_several_validation_errors_each_land_where_they_belong(client, faraday, 
 
 
 def test_bad_request_carrying_validation_errors_is_mapped_like_validation_failed(
-    client, faraday, mysql_data
+    client, create_faraday, mysql_data
 ):
-    refuse(faraday, {"path": "/options/host", "message": "Bad host."}, code="BAD_REQUEST")
+    refuse(create_faraday, {"path": "/options/host", "message": "Bad host."}, code="BAD_REQUEST")
 
     response = client.post(CREATE_URL, mysql_data)
 
@@ -288,9 +276,9 @@ def test_bad_request_carrying_validation_errors_is_mapped_like_validation_failed
 
 
 def test_faraday_validation_failure_is_audited_once_and_releases_the_token(
-    client, faraday, mysql_data
+    client, create_faraday, mysql_data
 ):
-    refuse(faraday, {"path": "/options/host", "message": "Bad host."})
+    refuse(create_faraday, {"path": "/options/host", "message": "Bad host."})
 
     client.post(CREATE_URL, mysql_data)
 
@@ -302,7 +290,9 @@ def test_faraday_validation_failure_is_audited_once_and_releases_the_token(
     assert token.claimed_at is None
 
 
-def test_rejected_form_autofocuses_the_first_field_in_error_only(client, faraday, mysql_data):
+def test_rejected_form_autofocuses_the_first_field_in_error_only(
+    client, create_faraday, mysql_data
+):
     data = {**mysql_data, "host": "http://db.example.com", "user": "a b"}
 
     response = client.post(CREATE_URL, data)

@@ -13,7 +13,6 @@ from tests.web.list_helpers import (
     connection_json,
     error_json,
     login,
-    mock_faraday,
     parse,
     pollers,
     ref_json,
@@ -27,12 +26,6 @@ DETAIL_URL = reverse("connections:detail", args=[CONNECTION_ID])
 STATUS_URL = reverse("connections:status", args=[CONNECTION_ID])
 HTMX = {"HX-Request": "true"}
 SEVEN_MB = 7 * 1024 * 1024
-
-
-@pytest.fixture
-def faraday():
-    with mock_faraday() as router:
-        yield router
 
 
 @pytest.fixture
@@ -68,7 +61,7 @@ def _status(response):
 # ---- every field, in plain words ------------------------------------------------------------
 
 
-def test_detail_shows_every_field_in_plain_words(client, viewer, faraday):
+def test_detail_shows_every_field_in_plain_words(client, viewer, faraday_router):
     connection = connection_json(
         name="Marketing DB",
         options={
@@ -82,7 +75,7 @@ def test_detail_shows_every_field_in_plain_words(client, viewer, faraday):
         directionality="source_only",
         archived_at="2024-03-01T09:30:00Z",
     )
-    serve_detail(faraday, connection)
+    serve_detail(faraday_router, connection)
     ConnectionRecord.objects.create(
         faraday_id=CONNECTION_ID,
         connection_type="postgres",
@@ -93,7 +86,7 @@ def test_detail_shows_every_field_in_plain_words(client, viewer, faraday):
     response = client.get(DETAIL_URL)
 
     assert response.status_code == 200
-    assert sorted(upstream_calls(faraday)) == [
+    assert sorted(upstream_calls(faraday_router)) == [
         ("GET", f"/v1/connections/{CONNECTION_ID}"),
         ("GET", f"/v1/connections/{CONNECTION_ID}/datasets"),
         ("GET", f"/v1/connections/{CONNECTION_ID}/targets"),
@@ -130,9 +123,9 @@ def test_detail_shows_every_field_in_plain_words(client, viewer, faraday):
     assert status.find(class_="badge-archived").text == "▣ Archived"
 
 
-def test_missing_timestamps_read_never(client, viewer, faraday):
+def test_missing_timestamps_read_never(client, viewer, faraday_router):
     serve_detail(
-        faraday,
+        faraday_router,
         connection_json(last_read_input_at=None, last_updated_output_at=None, directionality=None),
     )
 
@@ -144,9 +137,9 @@ def test_missing_timestamps_read_never(client, viewer, faraday):
     assert props["Can be used as"] == "Not reported"
 
 
-def test_secret_option_is_shown_as_set_never_its_value(client, viewer, faraday):
+def test_secret_option_is_shown_as_set_never_its_value(client, viewer, faraday_router):
     serve_detail(
-        faraday,
+        faraday_router,
         connection_json(
             type="mysql",
             options={
@@ -176,9 +169,9 @@ def test_secret_option_is_shown_as_set_never_its_value(client, viewer, faraday):
     ],
 )
 def test_secret_looking_options_outside_the_catalog_are_hidden_too(
-    client, viewer, faraday, type_key, options
+    client, viewer, faraday_router, type_key, options
 ):
-    serve_detail(faraday, connection_json(type=type_key, options=options))
+    serve_detail(faraday_router, connection_json(type=type_key, options=options))
 
     response = client.get(DETAIL_URL)
 
@@ -190,8 +183,8 @@ def test_secret_looking_options_outside_the_catalog_are_hidden_too(
 # ---- contents in both shapes ----------------------------------------------------------------
 
 
-def test_contents_as_table_names(client, viewer, faraday):
-    serve_detail(faraday, connection_json(contents=["my_table_1", "my_table_2"]))
+def test_contents_as_table_names(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json(contents=["my_table_1", "my_table_2"]))
 
     table = _status(client.get(DETAIL_URL)).find("table", class_="contents")
 
@@ -199,9 +192,9 @@ def test_contents_as_table_names(client, viewer, faraday):
     assert [td.text for td in table.find("tbody").find_all("td")] == ["my_table_1", "my_table_2"]
 
 
-def test_contents_as_rows_with_counts_and_human_sizes(client, viewer, faraday):
+def test_contents_as_rows_with_counts_and_human_sizes(client, viewer, faraday_router):
     serve_detail(
-        faraday,
+        faraday_router,
         connection_json(
             contents=[
                 {"name": "orders", "row_count": 1200000, "object_size": SEVEN_MB},
@@ -227,9 +220,9 @@ def test_contents_as_rows_with_counts_and_human_sizes(client, viewer, faraday):
 # ---- errors, with what to check -------------------------------------------------------------
 
 
-def test_status_error_is_prominent_with_a_hint(client, viewer, faraday):
+def test_status_error_is_prominent_with_a_hint(client, viewer, faraday_router):
     serve_detail(
-        faraday,
+        faraday_router,
         connection_json(
             status="error",
             status_error="Could not connect to db.example.com:5432",
@@ -247,8 +240,8 @@ def test_status_error_is_prominent_with_a_hint(client, viewer, faraday):
     assert pollers(response) == []
 
 
-def test_contents_error_on_a_ready_connection_is_shown_too(client, viewer, faraday):
-    serve_detail(faraday, connection_json(status="ready", contents_error="Schema not found"))
+def test_contents_error_on_a_ready_connection_is_shown_too(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json(status="ready", contents_error="Schema not found"))
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
@@ -256,16 +249,16 @@ def test_contents_error_on_a_ready_connection_is_shown_too(client, viewer, farad
     assert "What to check" in alert.text
 
 
-def test_error_hint_links_to_edit_for_those_who_may_edit(client, admin, faraday):
-    serve_detail(faraday, connection_json(status="error"))
+def test_error_hint_links_to_edit_for_those_who_may_edit(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json(status="error"))
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
     assert alert.find("a", href=reverse("connections:edit", args=[CONNECTION_ID])) is not None
 
 
-def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday):
-    serve_detail(faraday, connection_json(status="error"))
+def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json(status="error"))
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
@@ -276,8 +269,8 @@ def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday):
 # ---- managed connections are read-only ------------------------------------------------------
 
 
-def test_managed_connection_is_read_only_with_the_reason(client, admin, faraday):
-    serve_detail(faraday, connection_json(managed=True))
+def test_managed_connection_is_read_only_with_the_reason(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json(managed=True))
 
     response = client.get(DETAIL_URL)
 
@@ -291,8 +284,8 @@ def test_managed_connection_is_read_only_with_the_reason(client, admin, faraday)
         assert reverse(f"connections:{name}", args=[CONNECTION_ID]) not in response.content.decode()
 
 
-def test_unmanaged_connection_offers_the_actions_the_user_may_take(client, admin, faraday):
-    serve_detail(faraday, connection_json(type="snowflake", options={"database": "d"}))
+def test_unmanaged_connection_offers_the_actions_the_user_may_take(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json(type="snowflake", options={"database": "d"}))
 
     actions = parse(client.get(DETAIL_URL)).find(class_="actions")
 
@@ -305,16 +298,16 @@ def test_unmanaged_connection_offers_the_actions_the_user_may_take(client, admin
     ]
 
 
-def test_viewer_sees_no_action_buttons(client, viewer, faraday):
-    serve_detail(faraday, connection_json())
+def test_viewer_sees_no_action_buttons(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json())
 
     actions = parse(client.get(DETAIL_URL)).find(class_="actions")
 
     assert actions.find_all("a") == []
 
 
-def test_rotate_is_offered_only_for_key_pair_types(client, admin, faraday):
-    serve_detail(faraday, connection_json())  # postgres
+def test_rotate_is_offered_only_for_key_pair_types(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json())  # postgres
 
     response = client.get(DETAIL_URL)
 
@@ -324,9 +317,9 @@ def test_rotate_is_offered_only_for_key_pair_types(client, admin, faraday):
 # ---- what uses it ---------------------------------------------------------------------------
 
 
-def test_datasets_and_targets_that_use_it_are_listed(client, viewer, faraday):
+def test_datasets_and_targets_that_use_it_are_listed(client, viewer, faraday_router):
     serve_detail(
-        faraday,
+        faraday_router,
         connection_json(),
         datasets=[ref_json("d-1", "Orders dataset", kind="datasets")],
         targets=[
@@ -344,8 +337,8 @@ def test_datasets_and_targets_that_use_it_are_listed(client, viewer, faraday):
     ]
 
 
-def test_nothing_uses_it_says_so(client, viewer, faraday):
-    serve_detail(faraday, connection_json())
+def test_nothing_uses_it_says_so(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json())
 
     response = client.get(DETAIL_URL)
 
@@ -356,8 +349,10 @@ def test_nothing_uses_it_says_so(client, viewer, faraday):
 
 
 @pytest.mark.parametrize("status", ["new", "starting", "running"])
-def test_active_connection_status_section_polls_every_five_seconds(client, viewer, faraday, status):
-    serve_detail(faraday, connection_json(status=status))
+def test_active_connection_status_section_polls_every_five_seconds(
+    client, viewer, faraday_router, status
+):
+    serve_detail(faraday_router, connection_json(status=status))
 
     response = client.get(DETAIL_URL)
 
@@ -369,8 +364,8 @@ def test_active_connection_status_section_polls_every_five_seconds(client, viewe
     assert "Faraday is checking the connection" in poller.text
 
 
-def test_ready_connection_shows_contents_and_does_not_poll(client, viewer, faraday):
-    serve_detail(faraday, connection_json(status="ready", contents=["orders"]))
+def test_ready_connection_shows_contents_and_does_not_poll(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json(status="ready", contents=["orders"]))
 
     response = client.get(DETAIL_URL)
 
@@ -379,20 +374,26 @@ def test_ready_connection_shows_contents_and_does_not_poll(client, viewer, farad
     assert _status(response).find("table", class_="contents") is not None
 
 
-def test_status_endpoint_makes_one_request_and_keeps_polling_while_active(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(json=connection_json(status="running"))
+def test_status_endpoint_makes_one_request_and_keeps_polling_while_active(
+    client, viewer, faraday_router
+):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        json=connection_json(status="running")
+    )
 
     response = client.get(STATUS_URL, headers=HTMX)
 
-    assert upstream_calls(faraday) == [("GET", f"/v1/connections/{CONNECTION_ID}")]
+    assert upstream_calls(faraday_router) == [("GET", f"/v1/connections/{CONNECTION_ID}")]
     assert "<html" not in response.content.decode()
     [poller] = pollers(response)
     assert poller.attrs["hx-get"] == STATUS_URL
     assert poller.find(class_="badge-running").text == "◑ Running"
 
 
-def test_status_endpoint_when_ready_shows_contents_and_stops_polling(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(
+def test_status_endpoint_when_ready_shows_contents_and_stops_polling(
+    client, viewer, faraday_router
+):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
         json=connection_json(status="ready", contents=[{"name": "orders", "row_count": 5}])
     )
 
@@ -405,8 +406,8 @@ def test_status_endpoint_when_ready_shows_contents_and_stops_polling(client, vie
     assert section.find("table", class_="contents").find("th", scope="row").text == "orders"
 
 
-def test_status_endpoint_when_error_shows_error_and_what_to_do(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(
+def test_status_endpoint_when_error_shows_error_and_what_to_do(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
         json=connection_json(status="error", status_error="Password incorrect")
     )
 
@@ -418,8 +419,8 @@ def test_status_endpoint_when_error_shows_error_and_what_to_do(client, viewer, f
     assert "What to check" in alert.text
 
 
-def test_status_endpoint_upstream_blip_keeps_polling(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(500, json=error_json())
+def test_status_endpoint_upstream_blip_keeps_polling(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(500, json=error_json())
 
     response = client.get(STATUS_URL, headers=HTMX)
 
@@ -432,8 +433,8 @@ def test_status_endpoint_upstream_blip_keeps_polling(client, viewer, faraday):
 # ---- faults and permissions -----------------------------------------------------------------
 
 
-def test_unknown_connection_is_a_404_page_with_the_reason(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(
+def test_unknown_connection_is_a_404_page_with_the_reason(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
         404, json=error_json("NOT_FOUND", "no such connection")
     )
 
@@ -445,8 +446,8 @@ def test_unknown_connection_is_a_404_page_with_the_reason(client, viewer, farada
     assert ERROR_ID in banner.text
 
 
-def test_upstream_fault_on_detail_is_a_banner_not_a_500(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(500, json=error_json())
+def test_upstream_fault_on_detail_is_a_banner_not_a_500(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(500, json=error_json())
 
     response = client.get(DETAIL_URL)
 
@@ -454,8 +455,8 @@ def test_upstream_fault_on_detail_is_a_banner_not_a_500(client, viewer, faraday)
     assert "Faraday had a problem on its side" in parse(response).find(id="upstream-error").text
 
 
-def test_unreadable_upstream_answer_is_a_banner(client, viewer, faraday):
-    faraday.get(f"/connections/{CONNECTION_ID}").respond(200, text="<html>oops</html>")
+def test_unreadable_upstream_answer_is_a_banner(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(200, text="<html>oops</html>")
 
     response = client.get(DETAIL_URL)
 
@@ -464,10 +465,10 @@ def test_unreadable_upstream_answer_is_a_banner(client, viewer, faraday):
 
 
 def test_detail_without_view_permission_is_403_and_no_upstream_request(
-    client, django_user_model, faraday
+    client, django_user_model, faraday_router
 ):
     login(client, django_user_model, "edit_connection")
 
     assert client.get(DETAIL_URL).status_code == 403
     assert client.get(STATUS_URL, headers=HTMX).status_code == 403
-    assert faraday.calls.call_count == 0
+    assert faraday_router.calls.call_count == 0

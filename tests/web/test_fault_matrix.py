@@ -41,9 +41,8 @@ from tests.web.create_helpers import (
     CREATE_URL,
     ERROR_ID,
     HTMX,
+    api_error,
     catalog_type,
-    error_json,
-    fake_faraday,
     field_errors,
     form_data,
     form_errors,
@@ -88,10 +87,6 @@ TLS_FAILURE = _connect_error(
 )
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502</h1></body></html>"
 TRUNCATED = '{"id": "5e0dfa56-2d52-4c06-a870-bc79c71e86a3", "name": "Shop DB", "opt'
-
-
-def api_error(status: int, code: str, *, note: str = "", **extra) -> httpx.Response:
-    return httpx.Response(status, json=error_json(code, note=note, **extra))
 
 
 def validation_error(path: str) -> httpx.Response:
@@ -326,12 +321,6 @@ def onboarder_client(client_for):
 
 
 @pytest.fixture
-def faraday(db):
-    with fake_faraday() as fake:
-        yield fake
-
-
-@pytest.fixture
 def submission(onboarder_client, client_for):
     user = client_for.users[roles.ONBOARDER]
     data, _options = form_data(TYPE, issue_token(user), name="Shop DB")
@@ -367,10 +356,10 @@ def test_the_matrix_expects_a_specific_title_for_every_fault_but_a_bare_bad_requ
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
 def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits_once(
-    onboarder_client, faraday, submission, fault, htmx
+    onboarder_client, create_faraday, submission, fault, htmx
 ):
-    faraday.answer_create(fault.answer)
-    lookup = faraday.router.get("/connections")
+    create_faraday.answer_create(fault.answer)
+    lookup = create_faraday.router.get("/connections")
     lookup.side_effect = fault.lookup or httpx.Response(200, json=[])
 
     response = onboarder_client.post(CREATE_URL, submission, headers=HTMX if htmx else None)
@@ -389,7 +378,7 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
     if fault.field:
         expected = f"{VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"
         assert field_errors(doc, fault.field) == [expected]
-    assert faraday.create_calls == 1
+    assert create_faraday.create_calls == 1
     assert lookup.call_count == fault.lookups
 
     # What the person typed stays, except the secret, which is never rendered back.
@@ -417,9 +406,9 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
 
 @pytest.mark.parametrize("fault", [f for f in FAULTS if f.field], ids=lambda f: f.id)
 def test_create_validation_error_lands_on_the_field_its_path_names_and_nowhere_else(
-    onboarder_client, faraday, submission, fault
+    onboarder_client, create_faraday, submission, fault
 ):
-    faraday.answer_create(fault.answer)
+    create_faraday.answer_create(fault.answer)
 
     response = onboarder_client.post(CREATE_URL, submission)
 
@@ -435,9 +424,9 @@ def test_create_validation_error_lands_on_the_field_its_path_names_and_nowhere_e
 
 
 def test_create_validation_error_at_an_unknown_path_is_shown_above_the_form(
-    onboarder_client, faraday, submission
+    onboarder_client, create_faraday, submission
 ):
-    faraday.answer_create(validation_error("options.no_such_option"))
+    create_faraday.answer_create(validation_error("options.no_such_option"))
 
     response = onboarder_client.post(CREATE_URL, submission)
 
@@ -449,10 +438,10 @@ def test_create_validation_error_at_an_unknown_path_is_shown_above_the_form(
 
 
 def test_create_validation_failed_without_field_errors_shows_faradays_note(
-    onboarder_client, faraday, submission
+    onboarder_client, create_faraday, submission
 ):
     """Nothing is marked on the form, so "correct the fields marked below" would mislead."""
-    faraday.answer_create(row("400-VALIDATION_FAILED").answer)
+    create_faraday.answer_create(row("400-VALIDATION_FAILED").answer)
 
     response = onboarder_client.post(CREATE_URL, submission)
 
@@ -463,11 +452,11 @@ def test_create_validation_failed_without_field_errors_shows_faradays_note(
 
 
 def test_create_error_with_an_overlong_code_and_id_is_audited_cut_to_the_columns(
-    onboarder_client, faraday, submission
+    onboarder_client, create_faraday, submission
 ):
     """Faraday's code and id are free text: PostgreSQL refuses what doesn't fit (or has NUL)."""
     code, error_id = "X" * 80, "id-\x00-" + "e" * 100
-    faraday.answer_create(httpx.Response(500, json={"error": code, "id": error_id}))
+    create_faraday.answer_create(httpx.Response(500, json={"error": code, "id": error_id}))
 
     response = onboarder_client.post(CREATE_URL, submission)
 
@@ -504,10 +493,10 @@ LIFECYCLE_FAULTS = [
 
 @pytest.mark.parametrize("fault", LIFECYCLE_FAULTS, ids=lambda f: f.id)
 def test_force_update_with_upstream_fault_answers_502_with_its_title_and_audits_once(
-    onboarder_client, faraday, fault
+    onboarder_client, create_faraday, fault
 ):
-    serve_detail(faraday.router, listed_connection(CONNECTION_ID))
-    action = faraday.router.post(f"/connections/{CONNECTION_ID}/force_update")
+    serve_detail(create_faraday.router, listed_connection(CONNECTION_ID))
+    action = create_faraday.router.post(f"/connections/{CONNECTION_ID}/force_update")
     action.side_effect = fault.answer
 
     response = onboarder_client.post(f"/connections/{CONNECTION_ID}/force-update/")
@@ -575,9 +564,9 @@ def sleeps(monkeypatch) -> list[float]:
 
 @pytest.mark.parametrize("fault", LIST_FAULTS, ids=lambda f: f.id)
 def test_list_page_with_upstream_fault_answers_502_with_its_banner_and_no_rows(
-    client_for, faraday, sleeps, fault
+    client_for, create_faraday, sleeps, fault
 ):
-    listing = faraday.router.get("/connections")
+    listing = create_faraday.router.get("/connections")
     listing.side_effect = fault.answer
 
     response = client_for(roles.VIEWER).get("/connections/")

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import string
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +32,7 @@ from hypothesis import strategies as st
 from faraday_admin.catalog import FieldSpec, get_catalog
 from faraday_admin.connections.forms import form_class_for
 from faraday_admin.connections.messages import pattern_hint
+from tests.ecmascript import node_verdicts
 from tests.web.create_helpers import (
     ALL_TYPES,
     CREATE_URL,
@@ -50,7 +48,6 @@ VIEW_EXAMPLES = 1_100
 MIN_SUBMISSIONS = 10_000
 MIN_VIEW_SUBMISSIONS = 1_000
 URLENCODED = "application/x-www-form-urlencoded"
-NODE_FALLBACK = "/usr/bin/node"
 
 # pytest-django creates the test database only for a session with a test marked to use it: the
 # run's module fixture writes, so every test here carries the mark.
@@ -421,24 +418,6 @@ def _run_through_the_view(run: FuzzRun) -> None:
         submit()
 
 
-def _node() -> str:
-    node = shutil.which("node") or (NODE_FALLBACK if Path(NODE_FALLBACK).exists() else None)
-    if node is None:
-        pytest.fail(
-            "node is not installed: the ECMAScript cross-check needs Node 20+ on PATH "
-            "(CI installs it; locally: apt-get install nodejs)",
-            pytrace=False,
-        )
-    return node
-
-
-_NODE_SCRIPT = r"""
-const {patterns, cases} = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const compiled = patterns.map((p) => new RegExp('^(?:' + p + ')$', 'v'));
-process.stdout.write(JSON.stringify(cases.map(([i, value]) => compiled[i].test(value))));
-"""
-
-
 def _node_verdicts(pairs: dict[tuple[str, str], int]) -> list[bool]:
     """node's verdict for every (pattern, value) pair, in index order: one subprocess."""
     patterns = sorted({pattern for pattern, _ in pairs})
@@ -446,17 +425,12 @@ def _node_verdicts(pairs: dict[tuple[str, str], int]) -> list[bool]:
     cases = [None] * len(pairs)
     for (pattern, value), index in pairs.items():
         cases[index] = (pattern_index[pattern], value)
-    proc = subprocess.run(
-        [_node(), "-e", _NODE_SCRIPT],
-        input=json.dumps({"patterns": patterns, "cases": cases}),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, f"node failed: {proc.stderr}"
-    verdicts = json.loads(proc.stdout)
+    answer = node_verdicts([{"source": None, "browser": p} for p in patterns], cases)
+    uncompiled = [
+        p for p, report in zip(patterns, answer["patterns"], strict=True) if not report["browserV"]
+    ]
+    assert uncompiled == [], "node cannot compile these browser spellings with the v flag"
+    verdicts = [v for _u, v in answer["verdicts"]]
     assert len(verdicts) == len(pairs)
     return verdicts
 

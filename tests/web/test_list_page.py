@@ -18,7 +18,6 @@ from tests.web.list_helpers import (
     error_json,
     login,
     many_connections,
-    mock_faraday,
     parse,
     pollers,
     upstream_calls,
@@ -27,12 +26,6 @@ from tests.web.list_helpers import (
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("connections:list")
-
-
-@pytest.fixture
-def faraday():
-    with mock_faraday() as router:
-        yield router
 
 
 @pytest.fixture
@@ -52,13 +45,13 @@ def _row_names(response) -> list[str]:
 # ---- sizes: 0, 1 and 1,000 connections, one upstream request each ---------------------------
 
 
-def test_no_connections_shows_empty_state_pointing_to_create_page(client, viewer, faraday):
-    faraday.get("/connections").respond(json=[])
+def test_no_connections_shows_empty_state_pointing_to_create_page(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=[])
 
     response = client.get(LIST_URL)
 
     assert response.status_code == 200
-    assert upstream_calls(faraday) == [("GET", "/v1/connections")]
+    assert upstream_calls(faraday_router) == [("GET", "/v1/connections")]
     empty = parse(response).find(class_="empty-state")
     assert "No connections yet" in empty.text
     assert empty.find("a", href=reverse("connections:create")) is not None
@@ -66,10 +59,10 @@ def test_no_connections_shows_empty_state_pointing_to_create_page(client, viewer
 
 
 def test_empty_state_for_a_viewer_without_create_permission_says_whom_to_ask(
-    client, django_user_model, faraday
+    client, django_user_model, faraday_router
 ):
     login(client, django_user_model, "view_connections")
-    faraday.get("/connections").respond(json=[])
+    faraday_router.get("/connections").respond(json=[])
 
     empty = parse(client.get(LIST_URL)).find(class_="empty-state")
 
@@ -77,9 +70,9 @@ def test_empty_state_for_a_viewer_without_create_permission_says_whom_to_ask(
     assert empty.find("a", href=reverse("connections:create")) is None
 
 
-def test_one_connection_shows_every_column(client, viewer, faraday):
+def test_one_connection_shows_every_column(client, viewer, faraday_router):
     created = timezone.now() - timedelta(hours=3)
-    faraday.get("/connections").respond(
+    faraday_router.get("/connections").respond(
         json=[connection_json(name="Marketing DB", created_at=created)]
     )
     ConnectionRecord.objects.create(
@@ -92,7 +85,7 @@ def test_one_connection_shows_every_column(client, viewer, faraday):
 
     response = client.get(LIST_URL)
 
-    assert len(faraday.calls) == 1
+    assert len(faraday_router.calls) == 1
     [row] = _rows(response)
     assert row.attrs["id"] == f"row-{CONNECTION_ID}"
     name, type_, status, direction, created_cell, created_by = row.children
@@ -110,20 +103,20 @@ def test_one_connection_shows_every_column(client, viewer, faraday):
     assert "1 connection." in parse(response).find(class_="count").text
 
 
-def test_connection_created_elsewhere_has_no_creator(client, viewer, faraday):
-    faraday.get("/connections").respond(json=[connection_json()])
+def test_connection_created_elsewhere_has_no_creator(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=[connection_json()])
 
     [row] = _rows(client.get(LIST_URL))
 
     assert row.children[-1].text == "—"
 
 
-def test_local_records_alone_do_not_make_rows(client, viewer, faraday):
+def test_local_records_alone_do_not_make_rows(client, viewer, faraday_router):
     """The list is Faraday's: a record of something created here but gone upstream is not shown."""
     ConnectionRecord.objects.create(
         faraday_id="gone", connection_type="postgres", name="Gone", created_by_username="alice"
     )
-    faraday.get("/connections").respond(json=[])
+    faraday_router.get("/connections").respond(json=[])
 
     response = client.get(LIST_URL)
 
@@ -131,12 +124,14 @@ def test_local_records_alone_do_not_make_rows(client, viewer, faraday):
     assert "Gone" not in response.content.decode()
 
 
-def test_thousand_connections_page_one_has_fifty_newest_of_twenty_pages(client, viewer, faraday):
-    faraday.get("/connections").respond(json=many_connections(1000))
+def test_thousand_connections_page_one_has_fifty_newest_of_twenty_pages(
+    client, viewer, faraday_router
+):
+    faraday_router.get("/connections").respond(json=many_connections(1000))
 
     response = client.get(LIST_URL)
 
-    assert len(faraday.calls) == 1
+    assert len(faraday_router.calls) == 1
     names = _row_names(response)
     assert len(names) == 50
     assert names[0] == "conn-0999"
@@ -148,12 +143,12 @@ def test_thousand_connections_page_one_has_fifty_newest_of_twenty_pages(client, 
     assert "1000 connections." in parse(response).find(class_="count").text
 
 
-def test_thousand_connections_last_page_has_the_rest(client, viewer, faraday):
-    faraday.get("/connections").respond(json=many_connections(1000))
+def test_thousand_connections_last_page_has_the_rest(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=many_connections(1000))
 
     response = client.get(LIST_URL, {"page": "20"})
 
-    assert len(faraday.calls) == 1
+    assert len(faraday_router.calls) == 1
     names = _row_names(response)
     assert names[0] == "conn-0049"
     assert names[-1] == "conn-0000"
@@ -163,8 +158,8 @@ def test_thousand_connections_last_page_has_the_rest(client, viewer, faraday):
     assert nav.find("a", rel="next") is None
 
 
-def test_page_past_the_end_shows_the_last_page(client, viewer, faraday):
-    faraday.get("/connections").respond(json=many_connections(60))
+def test_page_past_the_end_shows_the_last_page(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=many_connections(60))
 
     names = _row_names(client.get(LIST_URL, {"page": "99"}))
 
@@ -185,9 +180,9 @@ def test_page_past_the_end_shows_the_last_page(client, viewer, faraday):
     ],
 )
 def test_status_badge_has_text_and_icon_not_colour_alone(
-    client, viewer, faraday, status, icon, text
+    client, viewer, faraday_router, status, icon, text
 ):
-    faraday.get("/connections").respond(json=[connection_json(status=status)])
+    faraday_router.get("/connections").respond(json=[connection_json(status=status)])
 
     [row] = _rows(client.get(LIST_URL))
 
@@ -197,8 +192,10 @@ def test_status_badge_has_text_and_icon_not_colour_alone(
     assert badge.text == f"{icon} {text}"
 
 
-def test_archived_badge_has_text_and_icon_beside_the_status(client, viewer, faraday):
-    faraday.get("/connections").respond(json=[connection_json(archived_at="2024-03-01T00:00:00Z")])
+def test_archived_badge_has_text_and_icon_beside_the_status(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
+        json=[connection_json(archived_at="2024-03-01T00:00:00Z")]
+    )
 
     [row] = _rows(client.get(LIST_URL, {"archived": "show"}))
 
@@ -208,8 +205,8 @@ def test_archived_badge_has_text_and_icon_beside_the_status(client, viewer, fara
     assert row.find("span", class_="badge-ready") is not None
 
 
-def test_error_row_shows_the_error_itself(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_error_row_shows_the_error_itself(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[connection_json(status="error", status_error="Password incorrect")]
     )
 
@@ -277,23 +274,23 @@ MIXED = [
         ),
     ],
 )
-def test_filters_and_search_narrow_the_rows(client, viewer, faraday, query, expected):
-    faraday.get("/connections").respond(json=MIXED)
+def test_filters_and_search_narrow_the_rows(client, viewer, faraday_router, query, expected):
+    faraday_router.get("/connections").respond(json=MIXED)
 
     response = client.get(LIST_URL, query)
 
     assert set(_row_names(response)) == expected
-    assert len(faraday.calls) == 1
+    assert len(faraday_router.calls) == 1
 
 
-def test_status_archived_means_only_archived(client, viewer, faraday):
-    faraday.get("/connections").respond(json=MIXED)
+def test_status_archived_means_only_archived(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=MIXED)
 
     assert _row_names(client.get(LIST_URL, {"status": "archived"})) == ["Archived Sales"]
 
 
-def test_no_match_says_so_and_offers_to_clear_filters(client, viewer, faraday):
-    faraday.get("/connections").respond(json=MIXED)
+def test_no_match_says_so_and_offers_to_clear_filters(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=MIXED)
 
     response = client.get(LIST_URL, {"q": "nothing like this"})
 
@@ -312,9 +309,9 @@ def test_no_match_says_so_and_offers_to_clear_filters(client, viewer, faraday):
         ("", ["B-conn", "a-conn", "c-conn"]),  # newest first by default
     ],
 )
-def test_sort_by_name_or_created(client, viewer, faraday, sort, expected):
+def test_sort_by_name_or_created(client, viewer, faraday_router, sort, expected):
     now = timezone.now()
-    faraday.get("/connections").respond(
+    faraday_router.get("/connections").respond(
         json=[
             connection_json("a", name="a-conn", created_at=now - timedelta(days=2)),
             connection_json("b", name="B-conn", created_at=now - timedelta(days=1)),
@@ -325,8 +322,8 @@ def test_sort_by_name_or_created(client, viewer, faraday, sort, expected):
     assert _row_names(client.get(LIST_URL, {"sort": sort})) == expected
 
 
-def test_filter_form_shows_the_filters_in_use(client, viewer, faraday):
-    faraday.get("/connections").respond(json=MIXED)
+def test_filter_form_shows_the_filters_in_use(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=MIXED)
 
     page = parse(
         client.get(
@@ -359,19 +356,19 @@ def test_filter_form_shows_the_filters_in_use(client, viewer, faraday):
     assert form.find("a", href=LIST_URL).text == "Clear filters"
 
 
-def test_paging_links_keep_every_filter(client, viewer, faraday):
+def test_paging_links_keep_every_filter(client, viewer, faraday_router):
     matching = [
         connection_json(f"m-{i:03d}", name=f"sales-{i:03d}", status="ready") for i in range(120)
     ]
     others = [
         connection_json(f"o-{i:03d}", name=f"sales-x-{i:03d}", status="error") for i in range(30)
     ]
-    faraday.get("/connections").respond(json=matching + others)
+    faraday_router.get("/connections").respond(json=matching + others)
     filters = {"q": "SALES", "status": "ready", "category": "database", "sort": "name"}
 
     response = client.get(LIST_URL, {**filters, "page": "2"})
 
-    assert len(faraday.calls) == 1
+    assert len(faraday_router.calls) == 1
     names = _row_names(response)
     assert names == [f"sales-{i:03d}" for i in range(50, 100)]
     nav = parse(response).find("nav", class_="pagination")
@@ -383,8 +380,8 @@ def test_paging_links_keep_every_filter(client, viewer, faraday):
     assert next_query == {**expected, "page": ["3"]}
 
 
-def test_following_a_paging_link_keeps_the_filters(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_following_a_paging_link_keeps_the_filters(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[connection_json(f"m-{i:03d}", name=f"db-{i:03d}", type="postgres") for i in range(70)]
         + [connection_json("sf", name="db-snow", type="snowflake")]
     )
@@ -399,8 +396,8 @@ def test_following_a_paging_link_keeps_the_filters(client, viewer, faraday):
 # ---- faults and permissions -----------------------------------------------------------------
 
 
-def test_upstream_fault_shows_banner_with_error_id_not_a_500(client, viewer, faraday):
-    faraday.get("/connections").respond(500, json=error_json())
+def test_upstream_fault_shows_banner_with_error_id_not_a_500(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(500, json=error_json())
 
     response = client.get(LIST_URL)
 
@@ -412,8 +409,8 @@ def test_upstream_fault_shows_banner_with_error_id_not_a_500(client, viewer, far
     assert pollers(response) == []
 
 
-def test_upstream_timeout_shows_banner(client, viewer, faraday):
-    faraday.get("/connections").mock(side_effect=httpx.ReadTimeout("slow"))
+def test_upstream_timeout_shows_banner(client, viewer, faraday_router):
+    faraday_router.get("/connections").mock(side_effect=httpx.ReadTimeout("slow"))
 
     response = client.get(LIST_URL)
 
@@ -422,11 +419,11 @@ def test_upstream_timeout_shows_banner(client, viewer, faraday):
 
 
 def test_user_without_view_permission_gets_403_and_no_upstream_request(
-    client, django_user_model, faraday
+    client, django_user_model, faraday_router
 ):
     login(client, django_user_model, "create_connection")
 
     response = client.get(LIST_URL)
 
     assert response.status_code == 403
-    assert faraday.calls.call_count == 0
+    assert faraday_router.calls.call_count == 0

@@ -12,7 +12,6 @@ from tests.web.list_helpers import (
     error_json,
     login,
     many_connections,
-    mock_faraday,
     parse,
     pollers,
 )
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.django_db
 LIST_URL = reverse("connections:list")
 ROWS_URL = reverse("connections:rows")
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def faraday():
-    with mock_faraday() as router:
-        yield router
 
 
 @pytest.fixture
@@ -46,8 +39,8 @@ def _requested_ids(router) -> list[list[str]]:
 # ---- the list page --------------------------------------------------------------------------
 
 
-def test_list_with_active_rows_has_one_poller_for_just_those_rows(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_list_with_active_rows_has_one_poller_for_just_those_rows(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[
             connection_json("n-1", name="one", status="new"),
             connection_json("s-1", name="two", status="starting"),
@@ -69,8 +62,8 @@ def test_list_with_active_rows_has_one_poller_for_just_those_rows(client, viewer
     assert parse(response).find("span", hx_get=None) is None
 
 
-def test_list_with_only_terminal_rows_does_not_poll(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_list_with_only_terminal_rows_does_not_poll(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[
             connection_json("ok-1", status="ready"),
             connection_json("er-1", status="error"),
@@ -84,22 +77,22 @@ def test_list_with_only_terminal_rows_does_not_poll(client, viewer, faraday):
     assert "hx-trigger" not in parse(response).find(id="status-poller").attrs
 
 
-def test_list_polls_only_the_active_rows_of_the_visible_page(client, viewer, faraday):
+def test_list_polls_only_the_active_rows_of_the_visible_page(client, viewer, faraday_router):
     # Newest first: page 1 holds c-0099…c-0050; the active ones are on both pages.
     connections = many_connections(100)
     for index in (10, 60, 99):
         connections[index]["status"] = "running"
-    faraday.get("/connections").respond(json=connections)
+    faraday_router.get("/connections").respond(json=connections)
 
     [poller] = pollers(client.get(LIST_URL))
 
     assert sorted(_poller_ids(poller)) == ["c-0060", "c-0099"]
 
 
-def test_list_page_without_active_rows_on_it_does_not_poll(client, viewer, faraday):
+def test_list_page_without_active_rows_on_it_does_not_poll(client, viewer, faraday_router):
     connections = many_connections(100)
     connections[10]["status"] = "new"  # on page 2 only
-    faraday.get("/connections").respond(json=connections)
+    faraday_router.get("/connections").respond(json=connections)
 
     assert pollers(client.get(LIST_URL)) == []
 
@@ -107,8 +100,8 @@ def test_list_page_without_active_rows_on_it_does_not_poll(client, viewer, farad
 # ---- the rows endpoint ----------------------------------------------------------------------
 
 
-def test_refresh_makes_one_upstream_request_for_the_active_ids(client, viewer, faraday):
-    route = faraday.get("/connections").respond(
+def test_refresh_makes_one_upstream_request_for_the_active_ids(client, viewer, faraday_router):
+    route = faraday_router.get("/connections").respond(
         json=[
             connection_json("n-1", name="one", status="starting"),
             connection_json("r-1", name="two", status="running"),
@@ -119,14 +112,14 @@ def test_refresh_makes_one_upstream_request_for_the_active_ids(client, viewer, f
 
     assert response.status_code == 200
     assert route.call_count == 1
-    assert len(faraday.calls) == 1
-    assert _requested_ids(faraday) == [["n-1", "r-1"]]
+    assert len(faraday_router.calls) == 1
+    assert _requested_ids(faraday_router) == [["n-1", "r-1"]]
 
 
 def test_refresh_returns_the_rows_out_of_band_and_keeps_polling_while_active(
-    client, viewer, faraday
+    client, viewer, faraday_router
 ):
-    faraday.get("/connections").respond(
+    faraday_router.get("/connections").respond(
         json=[
             connection_json("n-1", name="one", status="starting"),
             connection_json("r-1", name="two", status="ready"),
@@ -150,8 +143,8 @@ def test_refresh_returns_the_rows_out_of_band_and_keeps_polling_while_active(
     assert _poller_ids(poller) == ["n-1"]
 
 
-def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[
             connection_json("n-1", status="ready"),
             connection_json("r-1", status="error", status_error="Password incorrect"),
@@ -170,8 +163,8 @@ def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday):
     ]
 
 
-def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[connection_json("r-1", status="error", status_error="Password incorrect")]
     )
 
@@ -182,8 +175,8 @@ def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday
     assert row.find(class_="row-error").text == "Password incorrect"
 
 
-def test_row_in_error_without_status_error_shows_contents_error(client, viewer, faraday):
-    faraday.get("/connections").respond(
+def test_row_in_error_without_status_error_shows_contents_error(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
         json=[connection_json("r-1", status="error", status_error=None, contents_error="No tables")]
     )
 
@@ -192,25 +185,25 @@ def test_row_in_error_without_status_error_shows_contents_error(client, viewer, 
     assert parse(response).find(class_="row-error").text == "No tables"
 
 
-def test_refresh_without_ids_makes_no_upstream_request_and_stops(client, viewer, faraday):
+def test_refresh_without_ids_makes_no_upstream_request_and_stops(client, viewer, faraday_router):
     response = client.get(ROWS_URL, headers=HTMX)
 
     assert response.status_code == 200
-    assert faraday.calls.call_count == 0
+    assert faraday_router.calls.call_count == 0
     assert pollers(response) == []
 
 
-def test_refresh_asks_for_at_most_one_page_of_ids(client, viewer, faraday):
-    faraday.get("/connections").respond(json=[])
+def test_refresh_asks_for_at_most_one_page_of_ids(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=[])
 
     client.get(ROWS_URL, {"ids": [f"c-{i}" for i in range(80)]}, headers=HTMX)
 
-    [ids] = _requested_ids(faraday)
+    [ids] = _requested_ids(faraday_router)
     assert ids == [f"c-{i}" for i in range(50)]
 
 
-def test_refresh_upstream_blip_keeps_polling_and_says_so(client, viewer, faraday):
-    faraday.get("/connections").respond(500, json=error_json())
+def test_refresh_upstream_blip_keeps_polling_and_says_so(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(500, json=error_json())
 
     response = client.get(ROWS_URL, {"ids": ["n-1"]}, headers=HTMX)
 
@@ -221,10 +214,10 @@ def test_refresh_upstream_blip_keeps_polling_and_says_so(client, viewer, faraday
     assert parse(response).find_all("tr") == []
 
 
-def test_refresh_without_view_permission_is_refused(client, django_user_model, faraday):
+def test_refresh_without_view_permission_is_refused(client, django_user_model, faraday_router):
     login(client, django_user_model, "create_connection")
 
     response = client.get(ROWS_URL, {"ids": ["n-1"]}, headers=HTMX)
 
     assert response.status_code == 403
-    assert faraday.calls.call_count == 0
+    assert faraday_router.calls.call_count == 0

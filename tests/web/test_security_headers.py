@@ -230,7 +230,7 @@ def test_login_over_https_sets_secure_httponly_csrf_and_session_cookies(db, djan
     assert session["samesite"] == "Lax"
 
 
-def test_plain_http_requests_get_no_hsts_header(client):
+def test_plain_http_requests_get_no_hsts_header(client, db):
     """HSTS over http would be ignored by browsers; Django sends it only on https."""
     response = client.get("/login/")
     assert "Strict-Transport-Security" not in response.headers
