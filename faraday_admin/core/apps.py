@@ -6,6 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from faraday_admin.core import signals
+        from django.core.signals import request_finished, request_started
+
+        from faraday_admin.core import signals, upstream
 
         signals.connect()
+        request_started.connect(upstream.request_began, dispatch_uid="faraday-setup-begin")
+        request_finished.connect(upstream.request_ended, dispatch_uid="faraday-setup-end")

@@ -18,7 +18,12 @@ from faraday_admin.audit.models import Action, Outcome
 from faraday_admin.audit.services import audit_record, outcome_for_error
 from faraday_admin.core import crypto, roles
 from faraday_admin.core.models import StoredApiKey
-from faraday_admin.core.upstream import KeySource, current_setup, get_faraday_client
+from faraday_admin.core.upstream import (
+    KeySource,
+    current_setup,
+    forget_current_setup,
+    get_faraday_client,
+)
 from faraday_admin.faraday_client import Account, FaradayError, NetworkError
 
 _SOURCE_WORDS = {
@@ -60,6 +65,7 @@ def api_key_save(*, actor: AbstractBaseUser, api_key: str) -> StoredApiKey:
                 "updated_by": actor,
             },
         )
+        forget_current_setup()
         audit_record(
             actor=actor,
             action=Action.KEY_SAVE,
@@ -83,6 +89,7 @@ def api_key_clear(*, actor: AbstractBaseUser) -> bool:
     """Delete the stored key and audit it. Returns True when a key was stored, False otherwise."""
     with transaction.atomic():
         deleted, _ = StoredApiKey.objects.filter(pk=StoredApiKey.SINGLETON_ID).delete()
+        forget_current_setup()
         audit_record(
             actor=actor,
             action=Action.KEY_CLEAR,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import httpx
+from asgiref.local import Local
 from django.conf import settings
 
 from faraday_admin.core import crypto
@@ -44,7 +45,36 @@ class FaradaySetup:
         return self.api_key[-4:] if self.api_key and not self.demo else ""
 
 
+# One key lookup per request, shared by the demo banner and the client factory. Kept only
+# while a request runs, so commands and tests never see an answer from before a change.
+_per_request = Local()
+
+
+def request_began(**kwargs) -> None:
+    _per_request.active = True
+    _per_request.setup = None
+
+
+def request_ended(**kwargs) -> None:
+    _per_request.active = False
+    _per_request.setup = None
+
+
+def forget_current_setup() -> None:
+    """Call after saving or clearing the stored key, so the rest of the request sees it."""
+    _per_request.setup = None
+
+
 def current_setup() -> FaradaySetup:
+    """Which key to use and where it comes from (read once per request)."""
+    if not getattr(_per_request, "active", False):
+        return _read_setup()
+    if _per_request.setup is None:
+        _per_request.setup = _read_setup()
+    return _per_request.setup
+
+
+def _read_setup() -> FaradaySetup:
     if settings.FARADAY_API_KEY:
         return FaradaySetup(KeySource.ENVIRONMENT, settings.FARADAY_API_KEY)
     stored = StoredApiKey.objects.filter(pk=StoredApiKey.SINGLETON_ID).first()
