@@ -5,7 +5,8 @@ import os
 bind = [f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"]  # noqa: S104 - a container listens on all interfaces
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = 30
+# Worst case for one page: 4 GET attempts at FARADAY_TIMEOUT (10 s) plus 10 s of retry waits.
+timeout = 60
 graceful_timeout = 20
 # Faraday calls are the slow part; keep-alive helps the load balancer reuse connections.
 keepalive = 5

@@ -271,6 +271,22 @@ class FaradayClient:
     ) -> httpx.Response:
         """Return Faraday's 2xx answer, retrying per the policy; raise FaradayError otherwise."""
         attempt = 1
+        slept = 0.0
+
+        def wait_before_retry(retry_after_header: str | None) -> bool:
+            """Sleep and return True when another attempt fits the policy's budgets."""
+            nonlocal attempt, slept
+            if attempt > self._retry.max_retries:
+                return False
+            delay = self._retry.delay(attempt, retry_after_header)
+            # The whole request must end well inside the web worker's timeout.
+            if slept + delay > self._retry.max_total_delay:
+                return False
+            self._sleep(delay)
+            slept += delay
+            attempt += 1
+            return True
+
         while True:
             started = time.perf_counter()
             try:
@@ -281,20 +297,14 @@ class FaradayClient:
                 error = error_from_httpx(exc, method=method, path=path)
                 kind = error.kind if isinstance(error, NetworkError) else "unreadable"
                 _log(method, path, kind, started, attempt)
-                if attempt <= self._retry.max_retries and self._retry.should_retry_network(
-                    method, kind
-                ):
-                    self._sleep(self._retry.delay(attempt, None))
-                    attempt += 1
+                if self._retry.should_retry_network(method, kind) and wait_before_retry(None):
                     continue
                 raise error from exc
             _log(method, path, response.status_code, started, attempt)
             self.last_status = response.status_code
-            if attempt <= self._retry.max_retries and self._retry.should_retry(
-                method, response.status_code
+            if self._retry.should_retry(method, response.status_code) and wait_before_retry(
+                response.headers.get("Retry-After")
             ):
-                self._sleep(self._retry.delay(attempt, response.headers.get("Retry-After")))
-                attempt += 1
                 continue
             if response.is_success:
                 return response

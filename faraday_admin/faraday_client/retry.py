@@ -56,6 +56,9 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 30.0
+    # Total sleeping across one request's retries: a Retry-After that would pass it is
+    # answered with the error (RateLimited carries retry_after) instead of a long wait.
+    max_total_delay: float = 10.0
     jitter: Callable[[float], float] = proportional_jitter
 
     def should_retry(self, method: str, status: int) -> bool:

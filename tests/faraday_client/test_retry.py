@@ -153,13 +153,32 @@ def test_get_retry_waits_what_retry_after_asks(
     router.get("/connections").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "2"}, json=error_json(None)),
-            httpx.Response(503, headers={"Retry-After": "45"}, json=error_json(None)),
+            httpx.Response(503, headers={"Retry-After": "7"}, json=error_json(None)),
             httpx.Response(200, json=[]),
         ]
     )
 
     assert client.list_connections() == []
-    assert sleeps == [2.0, 30.0]
+    assert sleeps == [2.0, 7.0]
+
+
+def test_get_retry_that_would_pass_the_total_wait_budget_raises_instead_of_sleeping(
+    router: respx.MockRouter, client: FaradayClient, sleeps: list[float]
+) -> None:
+    route = router.get("/connections").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "6"}, json=error_json(None)),
+            httpx.Response(429, headers={"Retry-After": "6"}, json=error_json(None)),
+            httpx.Response(200, json=[]),
+        ]
+    )
+
+    with pytest.raises(RateLimited) as caught:
+        client.list_connections()
+
+    assert sleeps == [6.0]  # a second 6 s wait would pass max_total_delay (10 s)
+    assert route.call_count == 2
+    assert caught.value.retry_after == 6.0
 
 
 def test_get_that_keeps_failing_is_sent_max_retries_plus_one_times_then_raises(
