@@ -4,10 +4,10 @@ Framework-free apart from the ORM: all state is in the simulator's tables, so an
 processes can serve it and it survives restarts. Deliberately never imports
 faraday_admin.faraday_client: it is an independent check of that client.
 
-Secrets (the catalog's `secret` options) are stored but never echoed back, as Faraday does; a
-PATCH that leaves one out keeps the stored value. Demo conventions: the token "expired" and
-"forbidden" fail auth, any other token is accepted; password "wrong-password" and hosts ending in
-".unreachable.example" end their cycle in `error`.
+Secrets (the catalog's `secret` options) are stored only as keyed digests and never echoed
+back, as Faraday does; a PATCH that leaves one out keeps the stored one. Demo conventions: the
+token "expired" and "forbidden" fail auth, any other token is accepted; password
+"wrong-password" and hosts ending in ".unreachable.example" end their cycle in `error`.
 """
 
 from __future__ import annotations

@@ -6,9 +6,13 @@ wording of ajv (the validator behind Faraday's schema), and `error_type` is the 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from django.conf import settings
 
 from faraday_admin.catalog.loader import ConnectionType, FieldSpec, get_catalog
 from faraday_admin.catalog.patterns import EcmaPattern, compile_ecmascript
@@ -161,9 +165,30 @@ def check_connection(document: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+# Demo conventions the lifecycle must still recognise after secrets are masked.
+DEMO_TRIGGERS = frozenset({"wrong-password"})
+_MASK_PREFIX = "hmac-sha256:"
+
+
+def _mask(value: Any) -> Any:
+    """A secret as stored: a keyed digest (it still changes when the secret does), never the
+    value itself. People type real passwords into demo mode too."""
+    if not isinstance(value, str) or value in DEMO_TRIGGERS or value.startswith(_MASK_PREFIX):
+        return value
+    key = settings.SECRET_KEY.encode()
+    return _MASK_PREFIX + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
 def normalize_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Valid options as stored: integral floats (5.0) become ints, like JavaScript numbers."""
+    """Valid options as stored: integral floats (5.0) become ints, like JavaScript numbers, and
+    the type's secrets are masked."""
+    connection_type = get_catalog().get(options.get("type", ""))
+    secret = connection_type.secret_field_names if connection_type else frozenset()
     return {
-        key: int(value) if isinstance(value, float) and value.is_integer() else value
+        key: _mask(value)
+        if key in secret
+        else int(value)
+        if isinstance(value, float) and value.is_integer()
+        else value
         for key, value in options.items()
     }

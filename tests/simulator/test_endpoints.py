@@ -1,6 +1,9 @@
+import hashlib
+import hmac
 import uuid
 
 import pytest
+from django.conf import settings
 
 from faraday_admin.simulator import engine
 from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
@@ -12,6 +15,12 @@ CONNECTION_FIELDS = {
     "contents", "contents_error", "managed", "archived_at", "created_at", "updated_at",
     "last_read_input_at", "last_updated_config_at", "last_updated_output_at", "resource_type",
 }  # fmt: skip
+
+
+def masked(secret: str) -> str:
+    """How the simulator stores a secret: a digest keyed with SECRET_KEY, never the value."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+    return f"hmac-sha256:{digest}"
 
 
 def _dependent(connection_id, kind="datasets", name="Customers", archived_at=None):
@@ -34,7 +43,7 @@ def test_created_connection_has_every_documented_field(api):
     assert uuid.UUID(created["id"])
 
 
-def test_secret_options_are_stored_but_never_echoed(api):
+def test_secret_options_are_stored_as_digests_and_never_echoed(api):
     created = api.create()
     fetched = api("GET", f"/connections/{created['id']}").json()
     listed = api("GET", "/connections").json()
@@ -42,7 +51,7 @@ def test_secret_options_are_stored_but_never_echoed(api):
     for shown in (created, fetched, listed[0]):
         assert "password" not in shown["options"]
         assert shown["options"]["host"] == "db.example.com"
-    assert SimulatedConnection.objects.get().options["password"] == "s3cret-pass"
+    assert SimulatedConnection.objects.get().options["password"] == masked("s3cret-pass")
 
 
 def test_list_returns_all_connections_oldest_first_including_archived(api, clock):
@@ -134,7 +143,7 @@ def test_patch_options_merges_keeps_secrets_and_restarts_the_cycle(api, clock):
     assert "password" not in patched["options"]
     assert patched["status"] == "new"
     assert patched["last_updated_config_at"] == patched["updated_at"] != created["updated_at"]
-    assert SimulatedConnection.objects.get().options["password"] == "s3cret-pass"
+    assert SimulatedConnection.objects.get().options["password"] == masked("s3cret-pass")
 
 
 def test_patch_can_replace_a_secret(api):
@@ -144,7 +153,7 @@ def test_patch_can_replace_a_secret(api):
         "PATCH", f"/connections/{created['id']}", {"options": {"type": "postgres", "password": "n"}}
     )
 
-    assert SimulatedConnection.objects.get().options["password"] == "n"
+    assert SimulatedConnection.objects.get().options["password"] == masked("n")
 
 
 def test_patch_null_removes_an_optional_option(api):
