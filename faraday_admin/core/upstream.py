@@ -16,7 +16,12 @@ from django.conf import settings
 
 from faraday_admin.core import crypto
 from faraday_admin.core.models import StoredApiKey
-from faraday_admin.faraday_client import AuthFailed, FaradayClient, build_http_client
+from faraday_admin.faraday_client import (
+    API_KEY_SHAPE,
+    AuthFailed,
+    FaradayClient,
+    build_http_client,
+)
 from faraday_admin.simulator.transport import SimulatorTransport
 
 SIMULATOR_BASE_URL = "http://simulator.invalid/v1"
@@ -80,8 +85,9 @@ def _read_setup() -> FaradaySetup:
     stored = StoredApiKey.objects.filter(pk=StoredApiKey.SINGLETON_ID).first()
     if stored is not None:
         key = crypto.decrypt(stored.encrypted_key)
-        if key:
-            return FaradaySetup(KeySource.STORED, key)
+        # An unreadable saved key (SECRET_KEY changed) must not quietly turn on demo mode:
+        # people would "create" connections in the simulator believing them real.
+        return FaradaySetup(KeySource.STORED, key) if key else FaradaySetup(KeySource.NONE, None)
     if settings.FARADAY_DEMO:
         return FaradaySetup(KeySource.DEMO, DEMO_API_KEY)
     return FaradaySetup(KeySource.NONE, None)
@@ -102,6 +108,11 @@ def get_faraday_client(setup: FaradaySetup | None = None) -> FaradayClient:
     setup = setup or current_setup()
     if setup.api_key is None:
         raise AuthFailed(code="MISSING_API_KEY", note="No Faraday API key is configured.")
+    if not API_KEY_SHAPE.fullmatch(setup.api_key):
+        # e.g. a FARADAY_API_KEY with a stray space or newline: word it, don't crash every page.
+        raise AuthFailed(
+            code="MALFORMED_API_KEY", note="The configured key has invalid characters."
+        )
     base_url = SIMULATOR_BASE_URL if setup.demo else settings.FARADAY_API_URL
     http = _pooled_http_client(
         base_url, settings.FARADAY_TIMEOUT, settings.FARADAY_CONNECT_TIMEOUT, setup.demo

@@ -4,7 +4,12 @@ Build one pooled httpx.Client per process with `build_http_client`, then wrap it
 `FaradayClient` carrying the current API key whenever a call is needed.
 """
 
-from faraday_admin.faraday_client.client import USER_AGENT, FaradayClient, build_http_client
+from faraday_admin.faraday_client.client import (
+    API_KEY_SHAPE,
+    USER_AGENT,
+    FaradayClient,
+    build_http_client,
+)
 from faraday_admin.faraday_client.errors import (
     ApiError,
     AuthFailed,
@@ -25,6 +30,7 @@ from faraday_admin.faraday_client.models import Account, Connection, ContentsIte
 from faraday_admin.faraday_client.retry import RetryPolicy
 
 __all__ = [
+    "API_KEY_SHAPE",
     "USER_AGENT",
     "Account",
     "ApiError",

@@ -34,7 +34,7 @@ logger = logging.getLogger("faraday_admin.faraday_client")
 
 # h11 and httpx quote a rejected header value in their exception message, so a key that is
 # not a valid header token would leak through the error; refuse it before any request.
-_API_KEY_SHAPE = re.compile(r"[\x21-\x7e]*")
+API_KEY_SHAPE = re.compile(r"[\x21-\x7e]*")
 
 T = TypeVar("T")
 
@@ -81,7 +81,7 @@ class FaradayClient:
         An empty key is allowed: requests then go without Authorization and Faraday answers
         MISSING_API_KEY, which is the clearest message for an unset key.
         """
-        if not _API_KEY_SHAPE.fullmatch(api_key):
+        if not API_KEY_SHAPE.fullmatch(api_key):
             raise ValueError("API key must be printable ASCII without spaces")
         self._http = http
         self._api_key = api_key

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from faraday_admin.core import crypto
 from faraday_admin.core.models import StoredApiKey
-from faraday_admin.core.upstream import KeySource, current_setup
+from faraday_admin.core.upstream import KeySource, current_setup, get_faraday_client
+from faraday_admin.faraday_client import AuthFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +40,21 @@ def test_key_saved_on_the_settings_page_is_used_by_the_next_request(admin_client
 
     assert b"Demo mode" not in response.content
     assert b"6789" in response.content
+
+
+def test_unreadable_saved_key_means_no_key_not_demo_mode(settings):
+    StoredApiKey.objects.create(encrypted_key="not-a-fernet-token", last4="abcd")
+
+    assert current_setup().source is KeySource.NONE
+    with pytest.raises(AuthFailed) as caught:
+        get_faraday_client()
+    assert caught.value.code == "MISSING_API_KEY"
+
+
+def test_environment_key_with_a_stray_space_is_worded_not_a_crash(admin_client, settings):
+    settings.FARADAY_API_KEY = "live key with spaces"
+
+    response = admin_client.get(reverse("connections:list"))
+
+    assert response.status_code == 502
+    assert b"recognise the API key" in response.content

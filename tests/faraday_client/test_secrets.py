@@ -192,6 +192,7 @@ def test_importing_the_package_loads_no_django_module() -> None:
 def test_package_exports_exactly_its_public_names() -> None:
     assert sorted(package.__all__) == sorted(
         [
+            "API_KEY_SHAPE",
             "USER_AGENT",
             "Account",
             "ApiError",

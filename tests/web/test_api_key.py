@@ -211,7 +211,7 @@ def test_unreadable_stored_key_is_reported_with_what_to_do(admin, admin_user):
     page = _text(admin.get(SETTINGS))
 
     assert "The saved key can't be read any more" in page
-    assert current_setup().source is KeySource.DEMO
+    assert current_setup().source is KeySource.NONE  # never silently the simulator
 
 
 # ---- clear -----------------------------------------------------------------------------------
