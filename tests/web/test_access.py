@@ -144,11 +144,13 @@ def test_anonymous_request_is_redirected_to_login_without_any_data(
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.method == "GET"], ids=str)
-def test_anonymous_htmx_request_is_redirected_to_login_too(anonymous, demo_connections, page):
+def test_anonymous_htmx_request_sends_the_whole_browser_to_login(anonymous, demo_connections, page):
     response = anonymous.get(page.url(demo_connections), headers={"HX-Request": "true"})
 
-    assert response.status_code == 302
-    assert urlsplit(response["Location"]).path == _login_path(page)
+    # HX-Redirect, not a 302 that htmx would follow and swap into a fragment.
+    assert response.status_code == 200
+    assert urlsplit(response["HX-Redirect"]).path == _login_path(page)
+    assert response.content == b""
 
 
 def test_anonymous_write_changes_nothing_upstream_or_in_the_audit_log(anonymous, demo_connections):
