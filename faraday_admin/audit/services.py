@@ -64,9 +64,9 @@ def audit_record(
         actor_username=getattr(actor, "username", "") or "",
         action=action,
         outcome=outcome,
-        connection_type=connection_type,
+        connection_type=_storable(connection_type, 64),
         connection_name=_storable(connection_name, 255),
-        faraday_connection_id=faraday_connection_id,
+        faraday_connection_id=_storable(faraday_connection_id, 64),
         # Faraday's code and id are free text to us: cut to the columns' size.
         faraday_error_code=_storable((error.code or "") if isinstance(error, ApiError) else "", 64),
         faraday_error_id=_storable((error.error_id or "") if error is not None else "", 64),

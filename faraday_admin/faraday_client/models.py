@@ -6,6 +6,7 @@ never see a KeyError or TypeError from a surprising answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -186,11 +187,17 @@ def _required_str(fields: Mapping[str, Any], key: str, what: str) -> str:
     return value
 
 
+# Faraday's ids are UUIDs; anything outside this shape (empty, "/", very long) would address
+# another resource or break the app's own URLs, so it is an unreadable answer.
+_ID_SHAPE = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+
+
 def _required_id(fields: Mapping[str, Any], what: str) -> str:
-    # An empty id would later address the collection instead of the resource.
     value = _required_str(fields, "id", what)
     if not value:
         raise BadResponse(f"{what} has an empty 'id'")
+    if not _ID_SHAPE.fullmatch(value):
+        raise BadResponse(f"{what} has an 'id' that is not an identifier")
     return value
 
 

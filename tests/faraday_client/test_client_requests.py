@@ -323,7 +323,7 @@ def test_get_current_account_gets_accounts_current_and_parses_it(
 def test_connection_ids_are_escaped_as_one_path_segment(
     router: respx.MockRouter, client: FaradayClient, connection_id: str, escaped: str
 ) -> None:
-    route = router.route().respond(200, json=connection_json(id=connection_id))
+    route = router.route().respond(200, json=connection_json())
 
     client.get_connection(connection_id)
     client.force_update_connection(connection_id)

@@ -291,3 +291,11 @@ def test_account_without_a_string_id_raises_bad_response(data: Any) -> None:
 def test_parse_list_of_something_other_than_an_array_raises_bad_response(data: Any) -> None:
     with pytest.raises(BadResponse, match="expected a list of connections"):
         parse_list(data, Connection.from_json, "connections")
+
+
+@pytest.mark.parametrize("bad_id", ["a/b", "x" * 65, "id with space", "../x"])
+def test_connection_with_an_id_that_is_not_an_identifier_is_a_bad_response(bad_id) -> None:
+    data = {**connection_json(), "id": bad_id}
+
+    with pytest.raises(BadResponse, match="not an identifier"):
+        Connection.from_json(data)
