@@ -5,6 +5,7 @@ No Django here except in `apps.py` and `management/`.
 
 from faraday_admin.catalog.loader import (
     CATEGORY_LABELS,
+    KEY_PAIR_TYPES,
     Catalog,
     CatalogError,
     ConnectionType,
@@ -14,6 +15,7 @@ from faraday_admin.catalog.loader import (
 
 __all__ = [
     "CATEGORY_LABELS",
+    "KEY_PAIR_TYPES",
     "Catalog",
     "CatalogError",
     "ConnectionType",

@@ -14,6 +14,9 @@ DATA_FILE = Path(__file__).with_name("connection_types.json")
 
 KINDS = frozenset({"string", "integer", "boolean", "enum"})
 
+# The types whose credentials are a key pair Faraday can rotate (POST …/rotate_credentials).
+KEY_PAIR_TYPES = frozenset({"snowflake", "clickhouse"})
+
 # Display order and plain-words names; the keys are the data file's `category` values.
 CATEGORY_LABELS = {
     "database": "Databases",

@@ -1,4 +1,6 @@
-"""One Django form class per connection type, built from the catalog once per process.
+"""One Django form class per connection type, built from the catalog once per process, and the
+helpers that build a form for a page (an empty create form, values carried between types, the
+edit form filled from Faraday's settings).
 
 Field names are Faraday's option keys, so a validation error's path maps straight to a field.
 Values are never stripped: the browser's `pattern` sees the raw value, so the server must too.
@@ -14,6 +16,7 @@ from django.core.exceptions import ValidationError
 
 from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
 from faraday_admin.connections.messages import description_html, field_help, pattern_hint
+from faraday_admin.faraday_client import Connection
 
 MULTILINE_FIELDS = frozenset({"credentials_json"})
 
@@ -139,11 +142,18 @@ class ConnectionForm(forms.Form):
         return cleaned
 
     def options_payload(self) -> dict[str, Any]:
-        """The `options` object for Faraday: only what was filled in, in Faraday's JSON kinds."""
+        """The `options` object for Faraday, in Faraday's JSON kinds.
+
+        Creating sends only what was filled in. Editing is a JSON merge patch, so a non-secret
+        field left blank, unticked or on "Faraday's default" is sent as null (Faraday removes
+        it), while a blank secret is left out (Faraday keeps the one it has).
+        """
         options: dict[str, Any] = {"type": self.connection_type.type}
         for spec in self.connection_type.fields:
             value = self.cleaned_data.get(spec.name)
             if value is None or value == "" or value is False:
+                if self.editing and not spec.secret:
+                    options[spec.name] = None
                 continue
             options[spec.name] = value
         return options
@@ -185,3 +195,42 @@ def form_class_for(type_key: str, *, editing: bool = False) -> type[ConnectionFo
         attrs[spec.name] = build_field(spec, secret_optional=editing)
     class_name = "".join(part.capitalize() for part in type_key.split("_")) + "ConnectionForm"
     return type(class_name, (ConnectionForm,), attrs)
+
+
+# ---- building the form a page shows ----------------------------------------------------------
+
+
+@cache
+def never_carried() -> frozenset[str]:
+    """Names never carried to another type: any secret (api_key is one for some types) and the
+    create form's own controls."""
+    secret = {f.name for t in get_catalog().types.values() for f in t.fields if f.secret}
+    return frozenset({*secret, "type", "q", "submission_token", "csrfmiddlewaretoken", "action"})
+
+
+def carried_values(data) -> dict[str, str]:
+    """Non-secret values typed so far, to keep when the type changes."""
+    return {k: v for k, v in data.items() if k not in never_carried()}
+
+
+def unbound_form(type_key: str, carried: dict[str, str]) -> ConnectionForm | None:
+    """The empty create form for a type, pre-filled with the carried values it shares; None for
+    an unknown (or no) type."""
+    if get_catalog().get(type_key) is None:
+        return None
+    form_class = form_class_for(type_key)
+    return form_class(initial={k: v for k, v in carried.items() if k in form_class.base_fields})
+
+
+def edit_form(connection: Connection, data=None) -> ConnectionForm:
+    """The edit form for a connection of a known type: bound to `data` when given, otherwise
+    filled with its name and the options Faraday echoes (never a secret: Faraday doesn't send
+    them, and the secret inputs don't render a value anyway)."""
+    form_class = form_class_for(connection.type, editing=True)
+    if data is not None:
+        return form_class(data)
+    initial = {
+        "name": connection.name,
+        **{k: v for k, v in connection.options.items() if k in form_class.base_fields},
+    }
+    return form_class(initial=initial)

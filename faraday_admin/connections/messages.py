@@ -1,14 +1,20 @@
-"""Plain words for everything that can go wrong, each with what to do next."""
+"""Plain words for everything that can go wrong, each with what to do next.
+
+Also the wording this app uses for its own refusals, the detail page's "what to check" hint, and
+the labels for Faraday's validation paths (which is why the path reading lives here).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from faraday_admin.catalog import FieldSpec
+from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, FieldSpec, get_catalog
 from faraday_admin.faraday_client import (
     ApiError,
     AuthFailed,
@@ -21,6 +27,7 @@ from faraday_admin.faraday_client import (
     NotFound,
     RateLimited,
     ServerError,
+    ValidationErrorItem,
     ValidationFailed,
 )
 
@@ -125,8 +132,12 @@ _AUTH_CODES = {
 }
 
 
-def describe_error(error: FaradayError) -> Problem:
-    """Turn any client error into a title and a next step a non-engineer can act on."""
+def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
+    """Turn any client error into a title and a next step a non-engineer can act on.
+
+    `has_fields=False` is for pages without form fields (action confirmations, problem pages):
+    a validation error then shows Faraday's own note and messages instead of pointing at fields.
+    """
     error_id = error.error_id
     code = error.code if isinstance(error, ApiError) else None
     if isinstance(error, AuthFailed):
@@ -143,6 +154,10 @@ def describe_error(error: FaradayError) -> Problem:
             error.note
             or "Check the connections list for one with the same details, then try again."
         )
+    elif isinstance(error, NotFound) and (error.method, error.path) == ("POST", "/connections"):
+        # The collection itself can't be missing: the app is pointed at the wrong address.
+        title = "Faraday didn't recognise the address this app uses for connections."
+        step = "Ask an admin to check FARADAY_API_URL."
     elif isinstance(error, NotFound):
         title = "Faraday couldn't find that connection."
         step = "It may have been deleted. Go back to the list and refresh it."
@@ -158,12 +173,12 @@ def describe_error(error: FaradayError) -> Problem:
         )
     elif isinstance(error, ValidationFailed):
         title = "Faraday didn't accept some of the details."
-        # Without field-level errors nothing is marked: Faraday's note is all there is to go on.
-        step = (
-            "Correct the fields marked below and submit again."
-            if error.validation_errors
-            else error.note or "Check the details and submit again."
-        )
+        if has_fields and error.validation_errors:
+            step = "Correct the fields marked below and submit again."
+        else:
+            # Nothing is marked on this page: Faraday's own note and messages are all there is.
+            said = [error.note or "", *(validation_item_text(i) for i in error.validation_errors)]
+            step = " ".join(part for part in said if part) or "Check the details and try again."
     elif isinstance(error, NetworkError):
         title, step = _network_words(error.kind)
     elif isinstance(error, BadResponse) and error.status == 429:
@@ -186,6 +201,165 @@ def describe_error(error: FaradayError) -> Problem:
         title = "Faraday couldn't do that."
         step = error.note or "Check the details and try again."
     return Problem(title=title, next_step=step, error_id=error_id, code=code)
+
+
+def describe_action_error(
+    error: FaradayError, *, action: str, cascade: bool, dependents_listed: bool
+) -> Problem:
+    """Words for a failed lifecycle action on its confirmation page (which has no fields).
+
+    Faraday refuses to archive or unarchive with CONFLICT while datasets or targets still use
+    the connection; its note then speaks API (cascade_to_all), so say what to tick instead.
+    """
+    if isinstance(error, Conflict) and action in ("archive", "unarchive") and not cascade:
+        box = f"“Also {action} the datasets and targets listed above”"
+        if dependents_listed:
+            step = f"Tick {box} and try again, or {action} those first."
+        else:
+            step = (
+                f"Reload this page to see them, then tick {box} and try again, "
+                f"or {action} those first."
+            )
+        return Problem(
+            title=f"Faraday won't {action} it while datasets or targets use it.",
+            next_step=step,
+            error_id=error.error_id,
+            code=error.code,
+        )
+    return describe_error(error, has_fields=False)
+
+
+# ---- validation error paths -----------------------------------------------------------------
+
+# Faraday's validation paths come in many spellings: "/options/host", "options.host",
+# ".options.host", "$.options.host", "body.options.host", "options[host]", "host", "/name".
+_PATH_SPLIT = re.compile(r"[./\[\]'\"]+")
+_PATH_PREFIXES = ("$", "body", "data", "request", "instance")
+_PATH_LABELS = {"type": "Connection type", "name": "Connection name"}
+
+
+def validation_path_parts(path: str) -> list[str]:
+    """The path's segments without the document prefixes: "$.options.host" → ["options", "host"]."""
+    parts = [p for p in _PATH_SPLIT.split(path or "") if p]
+    while parts and parts[0] in _PATH_PREFIXES:
+        parts = parts[1:]
+    return parts
+
+
+@cache
+def _catalog_field_labels() -> dict[str, str]:
+    return {f.name: f.label for t in get_catalog().types.values() for f in t.fields}
+
+
+def validation_path_label(path: str, connection_type: ConnectionType | None = None) -> str:
+    """A plain label for what a validation path points at; "Faraday" when it names nothing known.
+
+    The path's last segment is looked up in the type's fields, then in the whole catalog.
+    """
+    parts = validation_path_parts(path)
+    last = parts[-1] if parts else ""
+    if last in _PATH_LABELS:
+        return _PATH_LABELS[last]
+    spec = connection_type.field(last) if connection_type else None
+    return spec.label if spec else _catalog_field_labels().get(last, "Faraday")
+
+
+def validation_message(item: ValidationErrorItem) -> str:
+    """Faraday's message, followed by its suggestion when it gave one."""
+    message = item.message or "Faraday didn't accept this value."
+    return f"{message} {item.suggestion}" if item.suggestion else message
+
+
+def validation_item_text(
+    item: ValidationErrorItem, connection_type: ConnectionType | None = None
+) -> str:
+    """A validation error that no field shows: "Connection type: must be one of …"."""
+    return f"{validation_path_label(item.path, connection_type)}: {validation_message(item)}"
+
+
+# ---- the detail page's hint after an error --------------------------------------------------
+
+_STORAGE_FIELDS = {"bucket_name": "bucket name", "project_id": "project ID"}
+
+
+def _and_join(items: Sequence[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])}, and {items[-1]}"
+
+
+def _checks_join(checks: Sequence[str]) -> str:
+    # Each check may hold an "and" of its own, so two or more are always comma-separated.
+    return checks[0] if len(checks) == 1 else f"{', '.join(checks[:-1])}, and {checks[-1]}"
+
+
+def _lower_first(label: str) -> str:
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
+
+
+def connection_error_hint(connection_type: ConnectionType | None) -> str:
+    """What to check when Faraday couldn't use a connection, naming only the type's own fields."""
+    fields = connection_type.fields if connection_type else ()
+    names = {f.name for f in fields}
+    checks: list[str] = []
+    credentials = ["user name"] if names & {"user", "username"} else []
+    credentials += ["password"] if "password" in names else []
+    credentials += [_lower_first(f.label) for f in fields if f.secret and f.name != "password"]
+    if credentials:
+        checks.append(f"the {_and_join(credentials)}")
+    if connection_type and connection_type.type in KEY_PAIR_TYPES:
+        checks.append("that Faraday's public key is installed for that user")
+    address = [word for word in ("host", "port") if word in names]
+    if address:
+        verb = "are" if len(address) > 1 else "is"
+        checks.append(f"that the {_and_join(address)} {verb} right")
+        checks.append("that the server accepts connections from Faraday's IP addresses")
+    storage = [word for key, word in _STORAGE_FIELDS.items() if key in names]
+    if storage:
+        place = "bucket" if "bucket_name" in names else "project"
+        checks.append(f"the {_and_join(storage)}")
+        checks.append(f"that Faraday has been given access to the {place}")
+    if not checks:
+        return (
+            "What to check: the details entered for this connection, and that the account "
+            "behind it still gives Faraday access."
+        )
+    return f"What to check: {_checks_join(checks)}."
+
+
+# ---- refusals this app makes itself ---------------------------------------------------------
+
+FORM_EXPIRED = "This form had expired. Check the details and submit again."
+MANAGED_ACTION = "This connection is managed by Faraday: ask Faraday support to change it."
+MANAGED_EDIT = "This connection is managed by Faraday and can't be edited here."
+ALREADY_ARCHIVED = "This connection is already archived."
+NOT_ARCHIVED = "This connection isn't archived."
+
+
+def unknown_type_edit(type_key: str) -> str:
+    return (
+        f"This app doesn't know the connection type “{type_key}” yet, so it can't edit it. "
+        "An engineer can update the catalog with sync_connection_types."
+    )
+
+
+def still_used_by(count: int) -> str:
+    plural = "s" if count != 1 else ""
+    return (
+        f"This connection is used by {count} dataset{plural} or target{plural} (listed below). "
+        "Archive or re-point them first, or archive this connection instead."
+    )
+
+
+def key_pair_only(type_keys: frozenset[str]) -> str:
+    """ "Only ClickHouse and Snowflake connections use key-pair credentials." from the catalog."""
+    catalog = get_catalog()
+    labels = sorted(
+        (catalog.types[key].label if key in catalog.types else key for key in type_keys),
+        key=str.casefold,
+    )
+    return f"Only {_and_join(labels)} connections use key-pair credentials."
 
 
 def _network_words(kind: str) -> tuple[str, str]:

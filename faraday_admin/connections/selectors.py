@@ -18,7 +18,6 @@ from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.faraday_client import Connection, ResourceRef
 
 PAGE_SIZE = 50
-ACTIVE_STATUSES = frozenset({"new", "starting", "running"})
 SORTS = {
     "-created": ("Newest first", lambda c: c.created_at.timestamp() if c.created_at else 0, True),
     "created": ("Oldest first", lambda c: c.created_at.timestamp() if c.created_at else 0, False),
@@ -132,7 +131,8 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     connections.sort(key=key, reverse=reverse)
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
     rows = _rows(list(page.object_list))
-    active = [row.connection.id for row in rows if row.connection.status in ACTIVE_STATUSES]
+    # Anything not yet final is followed, including statuses Faraday hasn't documented.
+    active = [row.connection.id for row in rows if not row.connection.is_terminal]
     return ConnectionListing(page=page, rows=rows, total=len(connections), active_ids=active)
 
 

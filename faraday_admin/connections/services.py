@@ -1,15 +1,18 @@
-"""Writes to Faraday: each calls the client, writes exactly one audit row, and re-raises errors.
+"""Writes to Faraday and the rules around them.
 
-Views catch `FaradayError` and word it with `messages.describe_error`.
+Each write checks this app's business rules first (managed connections, dependents, key-pair
+types, archived state), raising `ActionRefused` before anything is sent; then it calls the
+client, writes exactly one audit row, and re-raises errors. Submissions refused before they
+reach Faraday are audited too. Views catch `FaradayError` and word it with `messages`.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -17,14 +20,28 @@ from django.utils import timezone
 
 from faraday_admin.audit.models import Action, Outcome
 from faraday_admin.audit.services import audit_record, outcome_for_error
-from faraday_admin.catalog import ConnectionType
+from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
+from faraday_admin.connections import messages
 from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
+from faraday_admin.connections.selectors import ConnectionDetail
 from faraday_admin.core.upstream import get_faraday_client
-from faraday_admin.faraday_client import Connection, FaradayClient, FaradayError, NetworkError
-from faraday_admin.faraday_client.errors import ValidationErrorItem
+from faraday_admin.faraday_client import (
+    BadResponse,
+    Connection,
+    FaradayClient,
+    FaradayError,
+    NetworkError,
+    ServerError,
+    ValidationErrorItem,
+)
 
 T = TypeVar("T")
+
+# Faraday's clock and ours may disagree by a little: look this far before the POST was sent.
+CLOCK_SKEW = timedelta(seconds=5)
+# Answers after which a create may still have landed (a gateway gave up waiting on Faraday).
+_GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 
 class SubmissionAlreadyUsed(Exception):
@@ -33,6 +50,14 @@ class SubmissionAlreadyUsed(Exception):
     def __init__(self, faraday_id: str):
         super().__init__("This form was already submitted.")
         self.faraday_id = faraday_id
+
+
+class SubmissionTokenUnknown(Exception):
+    """The create form's token isn't one this person holds: purged, someone else's, or garbled."""
+
+
+class ActionRefused(Exception):
+    """This app won't send the write; `str()` says why in plain words. Nothing is sent."""
 
 
 @dataclass
@@ -49,9 +74,10 @@ class _AuditDraft:
         self,
         outcome: Outcome,
         *,
-        started: float,
+        started: float | None = None,
         error: FaradayError | None = None,
         http_status: int | None = None,
+        detail: str = "",
     ):
         audit_record(
             actor=self.actor,
@@ -64,7 +90,8 @@ class _AuditDraft:
             secret_names=self.secret_names,
             error=error,
             http_status=http_status,
-            duration_ms=round((time.monotonic() - started) * 1000),
+            duration_ms=None if started is None else round((time.monotonic() - started) * 1000),
+            detail=detail,
         )
 
 
@@ -81,27 +108,53 @@ def _audited_call(draft: _AuditDraft, call: Callable[[FaradayClient], T]) -> T:
     return result
 
 
+# ---- create ---------------------------------------------------------------------------------
+
+
 def submission_token_issue(*, user) -> uuid.UUID:
     return SubmissionToken.objects.create(user=user).token
 
 
 def _token_claim(*, user, token: str) -> SubmissionToken:
-    """Claim the token atomically, so only one request of many can go on to Faraday."""
+    """Claim the token atomically, so only one request of many can go on to Faraday.
+
+    Raises SubmissionAlreadyUsed for a token of this user's that is claimed already, and
+    SubmissionTokenUnknown for anything else that isn't an unclaimed token of theirs.
+    """
     try:
         token_uuid = uuid.UUID(str(token))
     except ValueError:
-        raise SubmissionAlreadyUsed("") from None
+        raise SubmissionTokenUnknown from None
     claimed = SubmissionToken.objects.filter(
         token=token_uuid, user=user, claimed_at__isnull=True
     ).update(claimed_at=timezone.now())
     if not claimed:
         used = SubmissionToken.objects.filter(token=token_uuid, user=user).first()
-        raise SubmissionAlreadyUsed(used.faraday_id if used else "")
+        if used is None:
+            raise SubmissionTokenUnknown
+        raise SubmissionAlreadyUsed(used.faraday_id)
     return SubmissionToken.objects.get(token=token_uuid)
 
 
-def _find_created_after_timeout(client, *, name: str, type_key: str, since) -> Connection | None:
-    """After a read timeout the POST may have landed: look for it rather than invite a twin."""
+def _may_have_landed(error: FaradayError) -> bool:
+    """True when the POST may have created the connection although no success came back."""
+    if isinstance(error, NetworkError):
+        return error.kind in ("read_timeout", "protocol")
+    if isinstance(error, ServerError):
+        return error.status in _GATEWAY_STATUSES
+    if isinstance(error, BadResponse):
+        # A 2xx we couldn't read almost certainly created it; so may a gateway's HTML 5xx page.
+        status = error.status or 0
+        return 200 <= status < 300 or status >= 500
+    return False
+
+
+def _find_created(client, *, name: str, type_key: str, since) -> Connection | None:
+    """After an ambiguous answer the POST may have landed: look for it rather than invite a twin.
+
+    Only a connection created after `since` (just before our POST) counts, so a colleague's
+    namesake made while the form was open is never taken for ours.
+    """
     try:
         candidates = client.list_connections()
     except FaradayError:
@@ -114,59 +167,68 @@ def _find_created_after_timeout(client, *, name: str, type_key: str, since) -> C
     return max(matches, key=lambda c: c.created_at) if matches else None
 
 
+def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> None:
+    draft.write(Outcome.REJECTED, detail="; ".join(sorted(form.errors)))
+
+
 def connection_create_rejected(*, actor, form: ConnectionForm) -> None:
-    """Audit a submission that this app refused before it reached Faraday."""
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        outcome=Outcome.REJECTED,
-        connection_type=form.connection_type.type,
-        connection_name=str(form.data.get("name", "")),
-        options=form.audit_options(),
-        secret_names=form.connection_type.secret_field_names,
-        detail="; ".join(sorted(form.errors)),
+    """Audit a create form that this app refused before it reached Faraday."""
+    _form_rejected(
+        _AuditDraft(
+            actor=actor,
+            action=Action.CREATE,
+            connection_type=form.connection_type.type,
+            connection_name=str(form.data.get("name", "")),
+            options=form.audit_options(),
+            secret_names=form.connection_type.secret_field_names,
+        ),
+        form,
     )
 
 
 def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
     """Create the connection in Faraday once per token.
 
-    Returns the new Connection. Raises SubmissionAlreadyUsed, or the client's FaradayError
-    (after releasing the token, so the person can correct and resubmit the same form).
+    Returns the new Connection. Raises SubmissionTokenUnknown or SubmissionAlreadyUsed (nothing
+    sent), or the client's FaradayError (after releasing the token, so the person can correct
+    and resubmit the same form). After an answer that leaves it unclear whether the POST landed
+    (a read timeout, a broken connection, a gateway's 502/503/504), it looks for the connection
+    and returns it when found.
     """
     claimed = _token_claim(user=actor, token=token)
     connection_type: ConnectionType = form.connection_type
     name = form.cleaned_data["name"]
+    options = form.options_payload()
     draft = _AuditDraft(
         actor=actor,
         action=Action.CREATE,
         connection_type=connection_type.type,
         connection_name=name,
-        options=form.options_payload(),
+        options=options,
         secret_names=connection_type.secret_field_names,
     )
     started = time.monotonic()
+    client = sent_at = None
     try:
         # Inside the try: a missing key (AuthFailed) must also release the token and be audited.
         client = get_faraday_client()
-        connection = client.create_connection(name=name, options=form.options_payload())
-    except NetworkError as error:
+        sent_at = timezone.now()
+        connection = client.create_connection(name=name, options=options)
+        http_status, detail = client.last_status, ""
+    except FaradayError as error:
         found = None
-        if error.kind in ("read_timeout", "protocol"):
-            found = _find_created_after_timeout(
-                client, name=name, type_key=connection_type.type, since=claimed.created_at
+        if sent_at is not None and _may_have_landed(error):  # set once a client sent the POST
+            found = _find_created(
+                client, name=name, type_key=connection_type.type, since=sent_at - CLOCK_SKEW
             )
         if found is None:
             _token_release(claimed)
             draft.write(outcome_for_error(error), started=started, error=error)
+            _redact_secrets(error, form)
             raise
-        connection = found
-        client.last_status = None  # the POST's own status never arrived
-    except FaradayError as error:
-        _token_release(claimed)
-        draft.write(outcome_for_error(error), started=started, error=error)
-        _redact_secrets(error, form)
-        raise
+        # The POST's own answer never arrived (or was a gateway's): no status to record.
+        connection, http_status = found, None
+        detail = f"found in the list after an unclear answer ({_error_label(error)})"
     with transaction.atomic():
         ConnectionRecord.objects.update_or_create(
             faraday_id=connection.id,
@@ -179,8 +241,12 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         )
         SubmissionToken.objects.filter(pk=claimed.pk).update(faraday_id=connection.id)
         draft.connection_id = connection.id
-        draft.write(Outcome.SUCCESS, started=started, http_status=client.last_status)
+        draft.write(Outcome.SUCCESS, started=started, http_status=http_status, detail=detail)
     return connection
+
+
+def _error_label(error: FaradayError) -> str:
+    return error.kind if isinstance(error, NetworkError) else f"HTTP {error.status}"
 
 
 def _token_release(token: SubmissionToken) -> None:
@@ -209,18 +275,44 @@ def _redact_secrets(error: FaradayError, form: ConnectionForm) -> None:
         )
 
 
-def connection_update(*, actor, connection: Connection, form: ConnectionForm) -> Connection:
-    """PATCH name and options; blank secret fields are not sent, so Faraday keeps them."""
-    options = form.options_payload()
-    draft = _AuditDraft(
+# ---- edit -----------------------------------------------------------------------------------
+
+
+def connection_edit_check(*, connection: Connection) -> None:
+    """Raise ActionRefused when this app may not edit the connection (managed, or of a type
+    the catalog doesn't describe); return None when it may."""
+    if connection.managed:
+        raise ActionRefused(messages.MANAGED_EDIT)
+    if get_catalog().get(connection.type) is None:
+        raise ActionRefused(messages.unknown_type_edit(connection.type))
+
+
+def _edit_draft(actor, connection: Connection, form: ConnectionForm, options) -> _AuditDraft:
+    return _AuditDraft(
         actor=actor,
         action=Action.EDIT,
         connection_type=connection.type,
-        connection_name=form.cleaned_data["name"],
+        connection_name=str(form.data.get("name", "")),
         connection_id=connection.id,
         options=options,
         secret_names=form.connection_type.secret_field_names,
     )
+
+
+def connection_update_rejected(*, actor, connection: Connection, form: ConnectionForm) -> None:
+    """Audit an edit form that this app refused before it reached Faraday."""
+    _form_rejected(_edit_draft(actor, connection, form, form.audit_options()), form)
+
+
+def connection_update(*, actor, connection: Connection, form: ConnectionForm) -> Connection:
+    """PATCH name and options (a merge patch: cleared fields go as null, blank secrets not at
+    all, so Faraday keeps them). Returns the updated Connection.
+
+    Raises ActionRefused (nothing sent, no audit row) or the client's FaradayError (audited).
+    """
+    connection_edit_check(connection=connection)
+    options = form.options_payload()
+    draft = _edit_draft(actor, connection, form, options)
     try:
         return _audited_call(
             draft,
@@ -233,76 +325,84 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
         raise
 
 
-def _simple_action(action: Action, *, actor, connection: Connection, call) -> Any:
+# ---- lifecycle actions ----------------------------------------------------------------------
+
+_AUDIT_ACTIONS = {
+    "edit": Action.EDIT,
+    "archive": Action.ARCHIVE,
+    "unarchive": Action.UNARCHIVE,
+    "delete": Action.DELETE,
+    "force-update": Action.FORCE_UPDATE,
+    "rotate": Action.ROTATE,
+}
+LIFECYCLE_ACTIONS = frozenset(_AUDIT_ACTIONS) - {"edit"}
+
+
+def connection_action_check(*, action: str, detail: ConnectionDetail) -> None:
+    """Raise ActionRefused when this app won't send `action` for the connection; else None.
+
+    Raises ValueError for an action that isn't one of LIFECYCLE_ACTIONS.
+    """
+    if action not in LIFECYCLE_ACTIONS:
+        raise ValueError(f"unknown lifecycle action {action!r}")
+    connection = detail.row.connection
+    if connection.managed:
+        raise ActionRefused(messages.MANAGED_ACTION)
+    if action == "delete" and detail.active_dependents:
+        raise ActionRefused(messages.still_used_by(len(detail.active_dependents)))
+    if action == "rotate" and connection.type not in KEY_PAIR_TYPES:
+        raise ActionRefused(messages.key_pair_only(KEY_PAIR_TYPES))
+    if action == "archive" and connection.is_archived:
+        raise ActionRefused(messages.ALREADY_ARCHIVED)
+    if action == "unarchive" and not connection.is_archived:
+        raise ActionRefused(messages.NOT_ARCHIVED)
+
+
+def connection_action_perform(
+    *, actor, action: str, detail: ConnectionDetail, cascade: bool = False
+) -> None:
+    """Send one lifecycle action and audit it; `cascade` (archive, unarchive) takes the
+    connection's datasets and targets along.
+
+    Raises ActionRefused (nothing sent, no audit row), ValueError for an unknown action, or the
+    client's FaradayError (audited).
+    """
+    connection_action_check(action=action, detail=detail)
+    connection = detail.row.connection
+    calls: dict[str, Callable[[FaradayClient], Any]] = {
+        "archive": lambda c: c.archive_connection(connection.id, cascade_to_all=cascade),
+        "unarchive": lambda c: c.unarchive_connection(connection.id, cascade_to_all=cascade),
+        "delete": lambda c: c.delete_connection(connection.id),
+        "force-update": lambda c: c.force_update_connection(connection.id),
+        "rotate": lambda c: c.rotate_connection_credentials(connection.id, type=connection.type),
+    }
     draft = _AuditDraft(
         actor=actor,
-        action=action,
+        action=_AUDIT_ACTIONS[action],
         connection_type=connection.type,
         connection_name=connection.name,
         connection_id=connection.id,
     )
-    return _audited_call(draft, call)
+    _audited_call(draft, calls[action])
 
 
-def connection_archive(*, actor, connection: Connection, cascade: bool) -> None:
-    _simple_action(
-        Action.ARCHIVE,
-        actor=actor,
-        connection=connection,
-        call=lambda c: c.archive_connection(connection.id, cascade_to_all=cascade),
+def connection_write_unsent(*, actor, action: str, connection_id: str, error: FaradayError) -> None:
+    """Audit a write (`action`: "edit" or a lifecycle action) that was never sent because
+    reading the connection first failed with `error`."""
+    detail = "not sent: reading the connection first failed"
+    if isinstance(error, NetworkError):
+        detail += f" (network fault: {error.kind})"
+    _AuditDraft(actor=actor, action=_AUDIT_ACTIONS[action], connection_id=connection_id).write(
+        outcome_for_error(error), error=error, detail=detail
     )
 
 
-def connection_unarchive(*, actor, connection: Connection, cascade: bool) -> None:
-    _simple_action(
-        Action.UNARCHIVE,
-        actor=actor,
-        connection=connection,
-        call=lambda c: c.unarchive_connection(connection.id, cascade_to_all=cascade),
-    )
-
-
-def connection_delete(*, actor, connection: Connection) -> None:
-    _simple_action(
-        Action.DELETE,
-        actor=actor,
-        connection=connection,
-        call=lambda c: c.delete_connection(connection.id),
-    )
-
-
-def connection_force_update(*, actor, connection: Connection) -> None:
-    _simple_action(
-        Action.FORCE_UPDATE,
-        actor=actor,
-        connection=connection,
-        call=lambda c: c.force_update_connection(connection.id),
-    )
-
-
-ROTATABLE_TYPES = frozenset({"snowflake", "clickhouse"})
-
-
-def connection_rotate_credentials(*, actor, connection: Connection) -> Connection:
-    return _simple_action(
-        Action.ROTATE,
-        actor=actor,
-        connection=connection,
-        call=lambda c: c.rotate_connection_credentials(connection.id, type=connection.type),
-    )
-
-
-# Faraday's validation paths come in many spellings: "/options/host", "options.host",
-# ".options.host", "$.options.host", "body.options.host", "options[host]", "host", "/name".
-_PATH_SPLIT = re.compile(r"[./\[\]'\"]+")
-_PATH_PREFIXES = ("$", "body", "data", "request", "instance")
+# ---- Faraday's validation errors onto the form ----------------------------------------------
 
 
 def field_for_path(path: str, field_names: Sequence[str]) -> str | None:
     """The form field a validation path points at, or None when it names none of them."""
-    parts = [p for p in _PATH_SPLIT.split(path or "") if p]
-    while parts and parts[0] in _PATH_PREFIXES:
-        parts = parts[1:]
+    parts = messages.validation_path_parts(path)
     if parts[:1] == ["options"]:
         parts = parts[1:]
         if len(parts) == 1 and parts[0] in field_names:
@@ -314,11 +414,12 @@ def field_for_path(path: str, field_names: Sequence[str]) -> str | None:
 
 
 def validation_errors_onto_form(form: ConnectionForm, errors: Sequence[ValidationErrorItem]):
-    """Put each Faraday validation error on its field; the rest become form-level errors."""
+    """Put each Faraday validation error on its field; the rest become form-level errors,
+    labelled with what their path names ("Connection type: …", else "Faraday: …")."""
     field_names = [spec.name for spec in form.connection_type.fields]
     for item in errors:
-        message = item.message or "Faraday didn't accept this value."
-        if item.suggestion:
-            message = f"{message} {item.suggestion}"
         target = field_for_path(item.path, field_names)
-        form.add_error(target, message if target else f"{item.path or 'request'}: {message}")
+        if target:
+            form.add_error(target, messages.validation_message(item))
+        else:
+            form.add_error(None, messages.validation_item_text(item, form.connection_type))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -12,12 +11,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from faraday_admin.catalog import get_catalog
+from faraday_admin.catalog import KEY_PAIR_TYPES, get_catalog
+from faraday_admin.connections import messages as words
 from faraday_admin.connections import selectors, services
-from faraday_admin.connections.forms import form_class_for
+from faraday_admin.connections.forms import (
+    carried_values,
+    edit_form,
+    form_class_for,
+    unbound_form,
+)
 from faraday_admin.connections.messages import describe_error
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
@@ -67,34 +73,16 @@ def connection_rows_view(request):
         # Keep polling: a blip upstream shouldn't freeze the badges for good.
         context = {"active_ids": ids, "problem": describe_error(error)}
         return render(request, f"{LIST_TEMPLATE}#status-poller", context)
-    active_ids = [r.connection.id for r in rows if r.connection.status in selectors.ACTIVE_STATUSES]
+    active_ids = [r.connection.id for r in rows if not r.connection.is_terminal]
     return render(request, f"{LIST_TEMPLATE}#rows-update", {"rows": rows, "active_ids": active_ids})
 
 
 # ---- create ---------------------------------------------------------------------------------
 
 
-@cache
-def _never_carried() -> frozenset[str]:
-    # A name that is secret in any type (api_key is, for some) is never carried to another.
-    secret = {f.name for t in get_catalog().types.values() for f in t.fields if f.secret}
-    return frozenset({*secret, "type", "q", "submission_token", "csrfmiddlewaretoken", "action"})
-
-
-def _carried_values(data) -> dict[str, str]:
-    """Non-secret values typed so far, to keep when the type changes."""
-    return {k: v for k, v in data.items() if k not in _never_carried()}
-
-
-def _unbound_form(type_key: str, carried: dict[str, str]):
-    connection_type = get_catalog().get(type_key)
-    if connection_type is None:
-        return None
-    form_class = form_class_for(type_key)
-    return form_class(initial={k: v for k, v in carried.items() if k in form_class.base_fields})
-
-
-def _render_create(request, *, form, token, query="", problem=None, status=200, partial=None):
+def _render_create(
+    request, *, form, token, query="", problem=None, status=200, partial=None, type_missing=False
+):
     context = {
         "form": form,
         "selected_type": form.connection_type.type if form else "",
@@ -102,37 +90,51 @@ def _render_create(request, *, form, token, query="", problem=None, status=200, 
         "query": query,
         "submission_token": token,
         "problem": problem,
+        # Said inside the form, so an htmx swap of the form shows it too.
+        "type_missing": type_missing,
     }
     template = f"{CREATE_TEMPLATE}#{partial}" if partial else CREATE_TEMPLATE
     return render(request, template, context, status=status)
 
 
+@sensitive_post_parameters()
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def connection_create_view(request):
     if request.method == "GET":
-        form = _unbound_form(request.GET.get("type", ""), {})
+        form = unbound_form(request.GET.get("type", ""), {})
         token = services.submission_token_issue(user=request.user)
         return _render_create(request, form=form, token=token, query=request.GET.get("q", ""))
 
     token = request.POST.get("submission_token", "")
     type_key = request.POST.get("type", "")
     query = request.POST.get("q", "")
+    partial = "create-form" if request.htmx else None
     if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
         # The no-JavaScript way to switch type: re-render with the shared values kept.
-        form = _unbound_form(type_key, _carried_values(request.POST))
+        form = unbound_form(type_key, carried_values(request.POST))
         status = 200 if request.POST.get("action") == "choose-type" else INVALID
-        if form is None and status == INVALID:
-            messages.error(request, "Choose a connection type first.")
-        return _render_create(request, form=form, token=token, query=query, status=status)
+        return _render_create(
+            request,
+            form=form,
+            token=token,
+            query=query,
+            status=status,
+            partial=partial,
+            type_missing=form is None and status == INVALID,
+        )
 
     form = form_class_for(type_key)(request.POST)
-    partial = "create-form" if request.htmx else None
     if not form.is_valid():
         services.connection_create_rejected(actor=request.user, form=form)
         return _render_create(request, form=form, token=token, status=INVALID, partial=partial)
     try:
         connection = services.connection_create(actor=request.user, token=token, form=form)
+    except services.SubmissionTokenUnknown:
+        # Not a double submission: keep what was typed and let the person send it again.
+        form.add_error(None, words.FORM_EXPIRED)
+        fresh = services.submission_token_issue(user=request.user)
+        return _render_create(request, form=form, token=fresh, status=INVALID, partial=partial)
     except services.SubmissionAlreadyUsed as used:
         if used.faraday_id:
             messages.info(
@@ -175,7 +177,7 @@ def connection_create_view(request):
 def connection_type_fields_view(request):
     """The chosen type's fields (htmx swap), keeping the values both types share."""
     type_key = request.GET.get("type", "")
-    form = _unbound_form(type_key, _carried_values(request.GET))
+    form = unbound_form(type_key, carried_values(request.GET))
     response = render(request, f"{CREATE_TEMPLATE}#type-fields", {"form": form})
     query = f"?type={type_key}" if form else ""
     return push_url(response, reverse("connections:create") + query)
@@ -200,9 +202,18 @@ def _upstream_problem_page(request, error: FaradayError, *, title: str) -> HttpR
     return render(
         request,
         "connections/connection_unavailable.html",
-        {"problem": describe_error(error), "title": title},
+        {"problem": describe_error(error, has_fields=False), "title": title},
         status=status,
     )
+
+
+def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
+    connection_type = get_catalog().get(row.connection.type)
+    return {
+        "row": row,
+        "connection_type": connection_type,
+        "error_hint": words.connection_error_hint(connection_type),
+    }
 
 
 @permission_required(roles.VIEW_CONNECTIONS, raise_exception=True)
@@ -213,12 +224,10 @@ def connection_detail_view(request, connection_id: str):
     except FaradayError as error:
         return _upstream_problem_page(request, error, title="Connection")
     context = {
+        **_status_context(detail.row),
         "detail": detail,
-        "row": detail.row,
-        "connection_type": get_catalog().get(detail.row.connection.type),
         "options": selectors.option_rows(detail.row.connection),
-        "active_statuses": selectors.ACTIVE_STATUSES,
-        "rotatable_types": services.ROTATABLE_TYPES,
+        "key_pair_types": KEY_PAIR_TYPES,
     }
     return render(request, DETAIL_TEMPLATE, context)
 
@@ -226,48 +235,44 @@ def connection_detail_view(request, connection_id: str):
 @permission_required(roles.VIEW_CONNECTIONS, raise_exception=True)
 @require_GET
 def connection_status_view(request, connection_id: str):
-    """The detail page's live status section; it stops polling once the status is final."""
+    """The detail page's live status section; it polls until the status is final (or gone)."""
+    template = f"{DETAIL_TEMPLATE}#connection-status"
     try:
         row = selectors.connection_row(connection_id=connection_id)
+    except NotFound:
+        # Deleted meanwhile: nothing more to follow, so the section comes back without a poll.
+        return render(request, template, {"gone": True})
     except FaradayError as error:
-        return render(
-            request,
-            f"{DETAIL_TEMPLATE}#connection-status",
-            {"problem": describe_error(error), "poll_id": connection_id},
-        )
-    context = {"row": row, "active_statuses": selectors.ACTIVE_STATUSES}
-    return render(request, f"{DETAIL_TEMPLATE}#connection-status", context)
+        context = {"problem": describe_error(error), "poll_id": connection_id}
+        return render(request, template, context)
+    return render(request, template, _status_context(row))
 
 
+@sensitive_post_parameters()
 @permission_required(roles.EDIT_CONNECTION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def connection_edit_view(request, connection_id: str):
     try:
         connection = selectors.connection_get(connection_id=connection_id)
     except FaradayError as error:
+        if request.method == "POST":
+            services.connection_write_unsent(
+                actor=request.user, action="edit", connection_id=connection_id, error=error
+            )
         return _upstream_problem_page(request, error, title="Edit connection")
     detail_url = reverse("connections:detail", args=[connection.id])
-    if connection.managed:
-        messages.error(request, "This connection is managed by Faraday and can't be edited here.")
-        return redirect(detail_url)
-    if connection.type not in get_catalog().types:
-        messages.error(
-            request,
-            f"This app doesn't know the connection type “{connection.type}” yet, so it can't "
-            "edit it. An engineer can update the catalog with sync_connection_types.",
-        )
-        return redirect(detail_url)
-    form_class = form_class_for(connection.type, editing=True)
+    try:
+        services.connection_edit_check(connection=connection)
+    except services.ActionRefused as refused:
+        messages.error(request, str(refused))
+        return _redirect(request, detail_url)
     context: dict[str, Any] = {"connection": connection}
     if request.method == "GET":
-        initial = {
-            "name": connection.name,
-            **{k: v for k, v in connection.options.items() if k in form_class.base_fields},
-        }
-        context["form"] = form_class(initial=initial)
+        context["form"] = edit_form(connection)
         return render(request, EDIT_TEMPLATE, context)
-    form = context["form"] = form_class(request.POST)
+    form = context["form"] = edit_form(connection, request.POST)
     if not form.is_valid():
+        services.connection_update_rejected(actor=request.user, connection=connection, form=form)
         return render(request, EDIT_TEMPLATE, context, status=INVALID)
     try:
         services.connection_update(actor=request.user, connection=connection, form=form)
@@ -289,6 +294,8 @@ def connection_edit_view(request, connection_id: str):
 
 @dataclass(frozen=True)
 class LifecycleAction:
+    """How an action's confirmation page looks and who may see it (the rules are services')."""
+
     permission: str
     title: str
     button: str
@@ -296,7 +303,6 @@ class LifecycleAction:
     done: str
     shows_dependents: bool = False
     offers_cascade: bool = False
-    refused_with_dependents: bool = False
 
 
 ACTIONS = {
@@ -326,7 +332,6 @@ ACTIONS = {
         "Deleting can't be undone.",
         "Deleted “{name}”.",
         shows_dependents=True,
-        refused_with_dependents=True,
     ),
     "force-update": LifecycleAction(
         roles.FORCE_UPDATE_CONNECTION,
@@ -346,41 +351,6 @@ ACTIONS = {
 }
 
 
-def _perform(action: str, *, user, detail: selectors.ConnectionDetail, cascade: bool) -> None:
-    connection = detail.row.connection
-    if action == "archive":
-        services.connection_archive(actor=user, connection=connection, cascade=cascade)
-    elif action == "unarchive":
-        services.connection_unarchive(actor=user, connection=connection, cascade=cascade)
-    elif action == "delete":
-        services.connection_delete(actor=user, connection=connection)
-    elif action == "force-update":
-        services.connection_force_update(actor=user, connection=connection)
-    else:
-        services.connection_rotate_credentials(actor=user, connection=connection)
-
-
-def _action_refusal(action: str, detail: selectors.ConnectionDetail) -> str | None:
-    connection = detail.row.connection
-    spec = ACTIONS[action]
-    if connection.managed:
-        return "This connection is managed by Faraday: ask Faraday support to change it."
-    if spec.refused_with_dependents and detail.active_dependents:
-        count = len(detail.active_dependents)
-        return (
-            f"This connection is used by {count} dataset{'s' if count != 1 else ''} or target"
-            f"{'s' if count != 1 else ''} (listed below). Archive or re-point them first, "
-            "or archive this connection instead."
-        )
-    if action == "rotate" and connection.type not in services.ROTATABLE_TYPES:
-        return "Only Snowflake and ClickHouse connections use key-pair credentials."
-    if action == "archive" and connection.is_archived:
-        return "This connection is already archived."
-    if action == "unarchive" and not connection.is_archived:
-        return "This connection isn't archived."
-    return None
-
-
 @require_http_methods(["GET", "POST"])
 def connection_action_view(request, connection_id: str, action: str):
     spec = ACTIONS[action]
@@ -389,22 +359,32 @@ def connection_action_view(request, connection_id: str, action: str):
     try:
         detail = selectors.connection_detail(connection_id=connection_id)
     except FaradayError as error:
+        if request.method == "POST":
+            services.connection_write_unsent(
+                actor=request.user, action=action, connection_id=connection_id, error=error
+            )
         return _upstream_problem_page(request, error, title=spec.title)
     context: dict[str, Any] = {"detail": detail, "row": detail.row, "action": action, "spec": spec}
-    refusal = context["refusal"] = _action_refusal(action, detail)
-    if request.method == "GET" or refusal:
+    try:
+        services.connection_action_check(action=action, detail=detail)
+    except services.ActionRefused as refused:
+        context["refusal"] = str(refused)
         return render(
             request, CONFIRM_TEMPLATE, context, status=200 if request.method == "GET" else 409
         )
+    if request.method == "GET":
+        return render(request, CONFIRM_TEMPLATE, context)
+    cascade = request.POST.get("cascade") == "on"
     try:
-        _perform(
-            action, user=request.user, detail=detail, cascade=request.POST.get("cascade") == "on"
+        services.connection_action_perform(
+            actor=request.user, action=action, detail=detail, cascade=cascade
         )
     except FaradayError as error:
-        context["problem"] = describe_error(error)
+        context["problem"] = words.describe_action_error(
+            error, action=action, cascade=cascade, dependents_listed=bool(detail.dependents)
+        )
         return render(request, CONFIRM_TEMPLATE, context, status=UPSTREAM_FAILED)
     messages.success(request, spec.done.format(name=detail.row.connection.name))
-    target = "connections:list" if action == "delete" else "connections:detail"
-    return _redirect(
-        request, reverse(target) if action == "delete" else reverse(target, args=[connection_id])
-    )
+    if action == "delete":
+        return _redirect(request, reverse("connections:list"))
+    return _redirect(request, reverse("connections:detail", args=[connection_id]))

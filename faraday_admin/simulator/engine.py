@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from faraday_admin.catalog.loader import get_catalog
+from faraday_admin.catalog.loader import KEY_PAIR_TYPES, get_catalog
 from faraday_admin.simulator import lifecycle
 from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
 from faraday_admin.simulator.validation import (
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 ACCOUNT_ID = "5f6a1c2e-9d1b-4c6e-8a57-3b2f0e7d4c91"
 ACCOUNT_CREATED_AT = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
-KEY_PAIR_TYPES = ("snowflake", "clickhouse")
 # Shown in options after rotate_credentials; read-only, so a PATCH that echoes it is fine.
 FINGERPRINT_OPTION = "public_key_fingerprint"
 JSON_HEADERS = {"content-type": "application/json"}

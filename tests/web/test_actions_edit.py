@@ -7,8 +7,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.connections import services
+from faraday_admin.connections.forms import edit_form
+from faraday_admin.faraday_client import Connection
 from tests.web.list_helpers import (
     CANARY,
     CONNECTION_ID,
@@ -55,6 +59,9 @@ EXPECTED_OPTIONS = {
     "database": "analytics",
     "schema": "public",
     "user": "faraday",
+    # A merge patch: optional fields left blank are cleared (null); the blank password is absent.
+    "load_balancer": None,
+    "ssh_bastion": None,
 }
 
 
@@ -132,12 +139,19 @@ def test_edit_over_htmx_redirects_with_hx_redirect(client, editor, faraday):
     assert response["HX-Redirect"] == DETAIL_URL
 
 
-def test_invalid_edit_is_422_and_sends_nothing(client, editor, faraday):
-    response = client.post(EDIT_URL, {**FORM, "name": "   ", "host": "http://bad host"})
+def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, editor, faraday):
+    response = client.post(
+        EDIT_URL, {**FORM, "name": "   ", "host": "http://bad host", "password": CANARY}
+    )
 
     assert response.status_code == 422
     assert upstream_writes(faraday) == []
-    assert AuditEntry.objects.count() == 0
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.REJECTED)
+    assert entry.faraday_connection_id == CONNECTION_ID
+    assert entry.detail == "host; name"
+    assert entry.options["password"] == AuditEntry.SECRET_MARKER
+    assert CANARY not in str(entry.options)
     form = parse(response).find("form", id="edit-form")
     assert form.find(class_="field-errors") is not None
 
@@ -221,3 +235,171 @@ def test_edit_upstream_fault_shows_banner_and_writes_audit_row(
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (Action.EDIT, outcome)
     assert entry.faraday_connection_id == CONNECTION_ID
+
+
+# ---- a merge patch: clearing a field sends null ----------------------------------------------
+
+SNOWFLAKE = connection_json(
+    name="Snow",
+    type="snowflake",
+    options={
+        "account_name": "acct",
+        "organization_name": "org",
+        "database": "analytics",
+        "role": "FARADAY_ROLE",
+        "schema": "public",
+        "user": "faraday",
+        "warehouse": "compute_wh",
+    },
+)
+
+
+def test_clearing_an_optional_field_patches_it_as_null(client, editor, faraday):
+    faraday.get(PATH).respond(json=SNOWFLAKE)
+    faraday.patch(PATH).respond(json=SNOWFLAKE)
+    form = {
+        "name": "Snow",
+        "account_name": "acct",
+        "organization_name": "org",
+        "database": "analytics",
+        "legacy_account_locator": "",
+        "role": "",
+        "schema": "public",
+        "user": "faraday",
+        "warehouse": "compute_wh",
+    }
+
+    response = client.post(EDIT_URL, form)
+
+    assert response.status_code == 302
+    [(_method, _path, body)] = upstream_writes(faraday)
+    assert body["options"]["role"] is None
+    assert body["options"]["legacy_account_locator"] is None
+    assert body["options"]["warehouse"] == "compute_wh"
+
+
+def test_clearing_fields_keeps_a_blank_password_out_of_the_patch(client, editor, faraday):
+    _patch_ok(faraday)
+
+    client.post(EDIT_URL, {**FORM, "load_balancer": "", "password": ""})
+
+    [(_method, _path, body)] = upstream_writes(faraday)
+    assert body["options"]["load_balancer"] is None
+    assert "password" not in body["options"]
+
+
+def test_unticked_box_and_faradays_default_are_patched_as_null(client, editor, faraday):
+    sftp = connection_json(
+        type="sftp",
+        options={
+            "host": "files.example.com",
+            "port": 22,
+            "user": "faraday",
+            "compression": True,
+            "encryption": "pgp",
+        },
+    )
+    faraday.get(PATH).respond(json=sftp)
+    faraday.patch(PATH).respond(json=sftp)
+    form = {
+        "name": "Files",
+        "host": "files.example.com",
+        "port": "22",
+        "user": "faraday",
+        "password": "",
+        "host_key": "",
+        "encryption": "",  # "Faraday's default"
+        # compression unticked: absent from the POST
+    }
+
+    response = client.post(EDIT_URL, form)
+
+    assert response.status_code == 302, parse(response).text
+    [(_method, _path, body)] = upstream_writes(faraday)
+    assert body["options"]["compression"] is None
+    assert body["options"]["encryption"] is None
+    assert "password" not in body["options"]
+
+
+# ---- refusals and faults before anything is sent --------------------------------------------
+
+
+def test_edit_of_managed_connection_over_htmx_redirects_with_hx_redirect(client, editor, faraday):
+    faraday.get(PATH).respond(json={**STORED, "managed": True})
+
+    response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == DETAIL_URL
+    assert upstream_writes(faraday) == []
+
+
+def test_edit_of_unknown_type_over_htmx_redirects_with_hx_redirect(client, editor, faraday):
+    faraday.get(PATH).respond(json=connection_json(type="brand_new_db", options={}))
+
+    response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"] == DETAIL_URL
+    assert upstream_writes(faraday) == []
+    assert "doesn't know the connection type “brand_new_db”" in " ".join(
+        str(m) for m in get_messages(response.wsgi_request)
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "status"),
+    [
+        (httpx.Response(404, json=error_json("NOT_FOUND", "gone")), Outcome.FARADAY_ERROR, 404),
+        (httpx.ConnectError("refused"), Outcome.NETWORK_FAULT, 502),
+    ],
+    ids=["not-found", "unreachable"],
+)
+def test_edit_post_whose_first_read_fails_is_audited_and_shows_the_banner(
+    client, editor, faraday_router, answer, outcome, status
+):
+    route = faraday_router.get(PATH)
+    if isinstance(answer, Exception):
+        route.mock(side_effect=answer)
+    else:
+        route.mock(return_value=answer)
+
+    response = client.post(EDIT_URL, FORM)
+
+    assert response.status_code == status
+    assert parse(response).find(id="upstream-error") is not None
+    assert upstream_writes(faraday_router) == []
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, outcome)
+    assert entry.faraday_connection_id == CONNECTION_ID
+    assert entry.detail.startswith("not sent: reading the connection first failed")
+
+
+def test_edit_page_whose_read_fails_writes_no_audit_row(client, editor, faraday_router):
+    faraday_router.get(PATH).respond(500, json=error_json())
+
+    response = client.get(EDIT_URL)
+
+    assert response.status_code == 502
+    assert AuditEntry.objects.count() == 0
+
+
+def test_edit_hides_typed_secrets_from_error_reports(client, editor, faraday):
+    _patch_ok(faraday)
+
+    response = client.post(EDIT_URL, {**FORM, "password": CANARY})
+
+    post = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert post["password"] != CANARY
+    assert post["name"] != FORM["name"]  # every POST value is hidden, not a list of names
+
+
+def test_connection_update_service_refuses_a_managed_connection_without_sending(editor, faraday):
+    connection = Connection.from_json({**STORED, "managed": True})
+    form = edit_form(connection, FORM)
+    assert form.is_valid()
+
+    with pytest.raises(services.ActionRefused):
+        services.connection_update(actor=editor, connection=connection, form=form)
+
+    assert upstream_writes(faraday) == []
+    assert AuditEntry.objects.count() == 0

@@ -9,6 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.catalog import KEY_PAIR_TYPES
+from faraday_admin.connections import messages, selectors, services
+from faraday_admin.faraday_client import Connection, ResourceRef
+from faraday_admin.simulator import engine
 from tests.web.list_helpers import (
     ALL_PERMISSIONS,
     CONNECTION_ID,
@@ -280,7 +284,11 @@ def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_k
     response = client.post(_url("rotate"))
 
     assert response.status_code == 409
-    assert "Only Snowflake and ClickHouse" in parse(response).find(role="alert").text
+    # Worded from the catalog's labels of KEY_PAIR_TYPES.
+    assert (
+        "Only ClickHouse and Snowflake connections use key-pair credentials."
+        in parse(response).find(role="alert").text
+    )
     assert upstream_writes(faraday_router) == []
 
 
@@ -405,6 +413,9 @@ def test_upstream_fault_on_action_shows_banner_and_writes_audit_row(
 
     assert response.status_code == 502
     banner = parse(response).find(id="upstream-error")
+    if action in ("archive", "unarchive") and words == "Still used by 2 datasets":
+        # Faraday's note speaks API (cascade_to_all): the page words it plainly instead.
+        words = f"Faraday won't {action} it while datasets or targets use it."
     assert words in banner.text
     assert route.call_count == 1  # writes are never retried
     [entry] = AuditEntry.objects.all()
@@ -440,3 +451,175 @@ def test_fault_reading_the_connection_before_acting_sends_no_write(client, admin
     assert response.status_code == 404
     assert "Faraday couldn't find that connection" in parse(response).find(id="upstream-error").text
     assert upstream_writes(faraday_router) == []
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize(
+    ("answer", "outcome", "status"),
+    [
+        (httpx.Response(404, json=error_json("NOT_FOUND", "gone")), Outcome.FARADAY_ERROR, 404),
+        (httpx.Response(500, json=error_json()), Outcome.FARADAY_ERROR, 502),
+        (httpx.ReadTimeout("slow"), Outcome.NETWORK_FAULT, 502),
+    ],
+    ids=["not-found", "server-error", "timeout"],
+)
+def test_confirmed_action_whose_first_read_fails_is_audited_then_shows_the_banner(
+    client, admin, faraday_router, action, answer, outcome, status
+):
+    url_name, _perm, _connection, _write, audit_action = ACTIONS[action]
+    route = faraday_router.get(PATH)
+    if isinstance(answer, Exception):
+        route.mock(side_effect=answer)
+    else:
+        route.mock(return_value=answer)
+
+    response = client.post(_url(url_name))
+
+    assert response.status_code == status
+    assert parse(response).find(id="upstream-error") is not None
+    assert upstream_writes(faraday_router) == []
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (audit_action, outcome)
+    assert entry.faraday_connection_id == CONNECTION_ID
+    assert entry.actor_username == "boss"
+    assert entry.detail.startswith("not sent: reading the connection first failed")
+
+
+def test_confirmation_page_whose_read_fails_writes_no_audit_row(client, admin, faraday_router):
+    faraday_router.get(PATH).respond(500, json=error_json())
+
+    response = client.get(_url("archive"))
+
+    assert response.status_code == 502
+    assert AuditEntry.objects.count() == 0
+
+
+# ---- Faraday refuses to archive while dependents remain -------------------------------------
+
+CASCADE_CONFLICT = httpx.Response(
+    409,
+    json=error_json(
+        "CONFLICT",
+        "This connection is still used by dataset Orders dataset; archive them too with "
+        "cascade_to_all or list them in cascade_to.",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("action", "connection"),
+    [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
+)
+def test_cascade_conflict_says_what_to_tick_in_plain_words(
+    client, admin, faraday_router, action, connection
+):
+    serve_detail(faraday_router, connection, datasets=DATASETS, targets=TARGETS)
+    faraday_router.post(f"{PATH}/{action}").mock(return_value=CASCADE_CONFLICT)
+
+    response = client.post(_url(action))
+
+    assert response.status_code == 502
+    banner = parse(response).find(id="upstream-error")
+    assert f"Faraday won't {action} it while datasets or targets use it." in banner.text
+    assert (
+        f"Tick “Also {action} the datasets and targets listed above” and try again, "
+        f"or {action} those first."
+    ) in banner.text
+    assert "cascade" not in banner.text
+    assert ERROR_ID in banner.text
+    # The box is still there, unticked: cascading stays the person's choice.
+    box = parse(response).find("input", name="cascade")
+    assert box is not None and "checked" not in box.attrs
+    assert "Also " + action + " the datasets and targets listed above" in _main(response).text
+    [entry] = AuditEntry.objects.all()
+    assert entry.faraday_error_code == "CONFLICT"
+
+
+def test_cascade_conflict_without_listed_dependents_says_to_reload(client, admin, faraday_router):
+    serve_detail(faraday_router, connection_json())  # a dataset was added after the page loaded
+    faraday_router.post(f"{PATH}/archive").mock(return_value=CASCADE_CONFLICT)
+
+    response = client.post(_url("archive"))
+
+    banner = parse(response).find(id="upstream-error")
+    assert "Reload this page to see them" in banner.text
+    assert "cascade" not in banner.text
+
+
+# ---- validation errors on a page without fields ---------------------------------------------
+
+
+def test_validation_error_on_an_action_page_shows_faradays_words_not_fields(
+    client, admin, faraday_router
+):
+    serve_detail(faraday_router, connection_json())
+    faraday_router.post(f"{PATH}/force_update").respond(
+        400,
+        json={
+            **error_json("VALIDATION_FAILED", "The request was invalid."),
+            "validationErrors": [
+                {"path": "/options/type", "message": "must be one of the documented types"}
+            ],
+        },
+    )
+
+    response = client.post(_url("force-update"))
+
+    banner = parse(response).find(id="upstream-error")
+    assert "Faraday didn't accept some of the details." in banner.text
+    assert "marked below" not in banner.text
+    assert "The request was invalid." in banner.text
+    assert "Connection type: must be one of the documented types" in banner.text
+
+
+# ---- the rules live in the service: no caller can skip them ----------------------------------
+
+
+def _detail(connection: dict, **kwargs) -> selectors.ConnectionDetail:
+    return selectors.ConnectionDetail(
+        row=selectors.ConnectionRow(
+            connection=Connection.from_json(connection), type_label="", created_here_by=None
+        ),
+        datasets=[ResourceRef.from_json(d) for d in kwargs.get("datasets", [])],
+        targets=[],
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "connection", "datasets", "words"),
+    [
+        ("archive", {**connection_json(), "managed": True}, [], "managed by Faraday"),
+        ("delete", connection_json(), DATASETS, "used by 1 dataset or target"),
+        ("rotate", connection_json(), [], "key-pair credentials"),
+        ("archive", connection_json(archived_at=ARCHIVED), [], "already archived"),
+        ("unarchive", connection_json(), [], "isn't archived"),
+    ],
+    ids=["managed", "dependents", "not-key-pair", "archived", "not-archived"],
+)
+def test_action_service_refuses_by_its_own_rules_without_sending_or_auditing(
+    admin, faraday_router, action, connection, datasets, words
+):
+    _answer_writes(faraday_router, connection)
+    detail = _detail(connection, datasets=datasets)
+
+    with pytest.raises(services.ActionRefused, match=words):
+        services.connection_action_perform(actor=admin, action=action, detail=detail)
+
+    assert upstream_writes(faraday_router) == []
+    assert AuditEntry.objects.count() == 0
+
+
+def test_action_service_rejects_an_unknown_action(admin, faraday_router):
+    with pytest.raises(ValueError, match="unknown lifecycle action"):
+        services.connection_action_check(action="explode", detail=_detail(connection_json()))
+
+
+# ---- key-pair types: one definition -----------------------------------------------------------
+
+
+def test_key_pair_types_are_defined_once_for_app_and_simulator():
+    assert engine.KEY_PAIR_TYPES is KEY_PAIR_TYPES
+    assert {"snowflake", "clickhouse"} == KEY_PAIR_TYPES
+    assert messages.key_pair_only(KEY_PAIR_TYPES) == (
+        "Only ClickHouse and Snowflake connections use key-pair credentials."
+    )

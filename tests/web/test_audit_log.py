@@ -162,10 +162,13 @@ def test_create_with_an_unreadable_answer_is_audited_as_bad_response(
     onboarder_client, onboarder, faraday_api
 ):
     faraday_api.router.post("/connections").respond(201, text="<html>gateway</html>")
+    # Not in the list either: the app looked (a 2xx may have created it) and found nothing.
+    lookup = faraday_api.router.get("/connections").respond(200, json=[])
 
     response = _create(onboarder_client, onboarder)
 
     assert response.status_code == 502
+    assert lookup.call_count == 1
     entry = AuditEntry.objects.get()
     assert entry.outcome == Outcome.BAD_RESPONSE
     assert entry.http_status == 201

@@ -238,6 +238,23 @@ def test_post_without_a_type_asks_for_one_without_calling_faraday(client, signed
     assert "Choose a connection type first." in response.content.decode()
 
 
+@pytest.mark.parametrize("type_key", ["", "brand_new_db"])
+def test_htmx_post_with_an_unknown_type_answers_the_form_partial(
+    client, signed_in_onboarder, type_key
+):
+    with fake_faraday() as faraday:
+        response = client.post(
+            CREATE_URL, {"type": type_key, "name": "X", "submission_token": "t"}, headers=HTMX
+        )
+
+    assert response.status_code == 422
+    assert faraday.router.calls.call_count == 0
+    assert is_partial(response.content)
+    form = parse_html(response.content).by_id("create-form")
+    # Said inside the swapped form, not left waiting in the session for the next page.
+    assert "Choose a connection type first." in form.find(role="alert").squashed_text
+
+
 # ---- type search ----------------------------------------------------------------------------
 
 

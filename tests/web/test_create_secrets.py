@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import AuditEntry
 from faraday_admin.catalog import get_catalog
@@ -146,3 +147,13 @@ def test_secret_quoted_back_in_faradays_error_is_not_shown(
     assert_no_canary(response)
     # Faraday's words are still shown, with the secret masked.
     assert b"[secret]" in response.content
+
+
+def test_create_hides_typed_secrets_from_error_reports(client, signed_in_onboarder, create_faraday):
+    data = data_with_canary(signed_in_onboarder, "mysql", "password")
+
+    response = client.post(CREATE_URL, data)
+
+    post = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert post["password"] != CANARY
+    assert all(CANARY not in str(value) for value in post.values())

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from tests.web.create_helpers import (
     ALL_TYPES,
@@ -206,17 +207,64 @@ def test_token_still_in_flight_elsewhere_sends_nothing_and_points_to_the_list(
     assert ConnectionRecord.objects.count() == 0
 
 
-@pytest.mark.parametrize(
-    "token", ["", "not-a-uuid", "6b1f7d8e-0000-4000-8000-000000000000"], ids=repr
-)
-def test_missing_or_unknown_token_sends_nothing(client, signed_in_onboarder, create_faraday, token):
+UNKNOWN_TOKENS = ["", "not-a-uuid", "6b1f7d8e-0000-4000-8000-000000000000"]
+
+
+def assert_form_kept_with_a_fresh_token(response, data, *, old_token: str, user) -> None:
+    """Not "already submitted": the same form comes back, 422, with a new token to send it."""
+    assert response.status_code == 422
+    content = response.content.decode()
+    assert "already submitted" not in content
+    doc = parse_html(content)
+    form = doc.by_id("create-form")
+    assert "This form had expired. Check the details and submit again." in form.squashed_text
+    assert form.control("name").attrs["value"] == data["name"]
+    assert form.control("host").attrs["value"] == data["host"]
+    fresh = form.control("submission_token").attrs["value"]
+    assert fresh != old_token
+    assert SubmissionToken.objects.get(token=fresh, user=user).claimed_at is None
+
+
+@pytest.mark.parametrize("token", UNKNOWN_TOKENS, ids=repr)
+def test_missing_or_unknown_token_sends_nothing_and_keeps_the_form_with_a_fresh_token(
+    client, signed_in_onboarder, create_faraday, token
+):
     data, _options = form_data("mysql", token)
 
     response = client.post(CREATE_URL, data)
 
     assert create_faraday.create_calls == 0
-    assert response.status_code == 302
-    assert response["Location"] == reverse("connections:list")
+    assert_form_kept_with_a_fresh_token(response, data, old_token=token, user=signed_in_onboarder)
+
+
+def test_unknown_token_over_htmx_answers_the_form_partial(
+    client, signed_in_onboarder, create_faraday
+):
+    data, _options = form_data("mysql", "6b1f7d8e-0000-4000-8000-000000000000")
+
+    response = client.post(CREATE_URL, data, headers=HTMX)
+
+    assert b"<html" not in response.content
+    assert_form_kept_with_a_fresh_token(
+        response, data, old_token=data["submission_token"], user=signed_in_onboarder
+    )
+
+
+def test_purged_token_then_submitting_the_kept_form_creates_it_once(
+    client, signed_in_onboarder, create_faraday
+):
+    token = token_from_create_page(client)
+    SubmissionToken.objects.filter(token=token).delete()  # purge_submission_tokens ran meanwhile
+    data, _options = form_data("mysql", token)
+    expired = client.post(CREATE_URL, data)
+    fresh = parse_html(expired.content).control("submission_token").attrs["value"]
+
+    response = client.post(CREATE_URL, {**data, "submission_token": fresh})
+
+    connection_id = assert_created_once(
+        create_faraday, signed_in_onboarder, type_key="mysql", name=data["name"]
+    )
+    assert response["Location"] == detail_url(connection_id)
 
 
 def test_another_users_token_sends_nothing(
@@ -225,9 +273,12 @@ def test_another_users_token_sends_nothing(
     other = django_user_model.objects.create_user("someone-else")
     data, _options = form_data("mysql", issue_token(other))
 
-    client.post(CREATE_URL, data)
+    response = client.post(CREATE_URL, data)
 
     assert create_faraday.create_calls == 0
+    assert_form_kept_with_a_fresh_token(
+        response, data, old_token=data["submission_token"], user=signed_in_onboarder
+    )
 
 
 def test_resubmitting_after_a_local_validation_error_creates_exactly_one(
@@ -333,3 +384,121 @@ def test_read_timeout_with_only_an_older_namesake_is_an_error_not_a_match(
     assert ConnectionRecord.objects.count() == 0
     assert "Faraday didn&#x27;t answer in time." in response.content.decode()
     assert AuditEntry.objects.get().outcome == Outcome.NETWORK_FAULT
+
+
+def test_ambiguous_create_never_adopts_a_namesake_made_while_the_form_was_open(
+    client, signed_in_onboarder, create_faraday
+):
+    token = token_from_create_page(client)
+    opened = datetime.now(UTC) - timedelta(minutes=10)
+    SubmissionToken.objects.filter(token=token).update(created_at=opened)
+    data, options = form_data("mysql", token)
+    colleagues = connection_json(
+        name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(minutes=2)
+    )
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    listing = create_faraday.router.get("/connections").respond(200, json=[colleagues])
+
+    response = client.post(CREATE_URL, data)
+
+    assert listing.call_count == 1
+    assert response.status_code == 502
+    assert ConnectionRecord.objects.count() == 0
+    assert AuditEntry.objects.get().outcome == Outcome.NETWORK_FAULT
+    assert SubmissionToken.objects.get(token=token).claimed_at is None
+
+
+def test_ambiguous_create_adopts_one_stamped_within_the_clock_skew_allowance(
+    client, signed_in_onboarder, create_faraday
+):
+    data, options = form_data("mysql", token_from_create_page(client))
+    # Faraday's clock runs a little behind ours.
+    landed = connection_json(
+        name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(seconds=3)
+    )
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    create_faraday.router.get("/connections").respond(200, json=[landed])
+
+    response = client.post(CREATE_URL, data)
+
+    assert response["Location"] == detail_url(landed["id"])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        api_error(502, "INTERNAL_SERVER_ERROR"),
+        httpx.Response(503, json={"note": "Down for maintenance"}),
+        api_error(504, "INTERNAL_SERVER_ERROR"),
+        httpx.Response(502, html="<html><body>502 Bad Gateway</body></html>"),
+        httpx.Response(504, text="upstream request timeout"),
+        httpx.Response(201, text='{"id": "5e0dfa56", "name": '),
+    ],
+    ids=["502-json", "503-json", "504-json", "502-html", "504-text", "201-unreadable"],
+)
+def test_gateway_error_when_faraday_did_create_it_counts_as_success_without_a_second_post(
+    client, signed_in_onboarder, create_faraday, answer
+):
+    data, options = form_data("mysql", token_from_create_page(client))
+    landed = connection_json(name=data["name"], options=options)
+    create_faraday.answer_create(answer)
+    listing = create_faraday.router.get("/connections").respond(200, json=[landed])
+
+    response = client.post(CREATE_URL, data)
+
+    assert create_faraday.create_calls == 1
+    assert listing.call_count == 1
+    assert response["Location"] == detail_url(landed["id"])
+    assert ConnectionRecord.objects.get().faraday_id == landed["id"]
+    audit = AuditEntry.objects.get()
+    assert (audit.outcome, audit.faraday_connection_id) == (Outcome.SUCCESS, landed["id"])
+    # The POST's own answer was a gateway's, not Faraday's: no status of Faraday's to record.
+    assert audit.http_status is None
+    assert audit.detail == f"found in the list after an unclear answer (HTTP {answer.status_code})"
+
+
+@pytest.mark.parametrize("status", [500, 501])
+def test_other_server_errors_do_not_look_for_the_connection(
+    client, signed_in_onboarder, create_faraday, status
+):
+    data, _options = form_data("mysql", token_from_create_page(client))
+    create_faraday.answer_create(api_error(status, "INTERNAL_SERVER_ERROR"))
+    listing = create_faraday.router.get("/connections").respond(200, json=[])
+
+    response = client.post(CREATE_URL, data)
+
+    assert response.status_code == 502
+    assert listing.call_count == 0
+
+
+def test_read_timeout_adoption_is_audited_without_an_http_status(
+    client, signed_in_onboarder, create_faraday
+):
+    data, options = form_data("mysql", token_from_create_page(client))
+    landed = connection_json(name=data["name"], options=options)
+    create_faraday.answer_create(httpx.ReadTimeout("timed out"))
+    create_faraday.router.get("/connections").respond(200, json=[landed])
+
+    client.post(CREATE_URL, data)
+
+    audit = AuditEntry.objects.get()
+    assert audit.http_status is None  # the lookup's 200 is not the create's answer
+    assert audit.detail == "found in the list after an unclear answer (read_timeout)"
+
+
+def test_create_builds_the_options_payload_once(
+    client, signed_in_onboarder, create_faraday, monkeypatch
+):
+    calls = []
+    original = ConnectionForm.options_payload
+
+    def counted(self):
+        calls.append(self)
+        return original(self)
+
+    monkeypatch.setattr(ConnectionForm, "options_payload", counted)
+    data, _options = form_data("mysql", token_from_create_page(client))
+
+    client.post(CREATE_URL, data)
+
+    assert len(calls) == 1

@@ -34,7 +34,8 @@ class Failure:
     code: str = ""
     error_id: str = ""
     http_status: int | None = None
-    # A read timeout or a broken answer makes the app look for the connection first.
+    # A read timeout, a broken answer or a gateway's 502/503/504 makes the app look for the
+    # connection first (it may have been created).
     looks_for_it: bool = False
 
 
@@ -114,6 +115,7 @@ FAILURES = [
         "Check the connections list",
         Outcome.BAD_RESPONSE,
         http_status=502,
+        looks_for_it=True,
     ),
     Failure(
         "429-html",
@@ -130,6 +132,7 @@ FAILURES = [
         "Try again in a few minutes.",
         Outcome.FARADAY_ERROR,
         http_status=503,
+        looks_for_it=True,
     ),
     Failure(
         "429-retry-after",
@@ -146,6 +149,7 @@ FAILURES = [
         "Check the connections list",
         Outcome.BAD_RESPONSE,
         http_status=201,
+        looks_for_it=True,
     ),
     Failure(
         "201-not-a-connection",
@@ -154,6 +158,7 @@ FAILURES = [
         "Check the connections list",
         Outcome.BAD_RESPONSE,
         http_status=201,
+        looks_for_it=True,
     ),
     Failure(
         "400-malformed-json",
@@ -294,3 +299,15 @@ def test_no_api_key_configured_shows_the_missing_key_banner_audits_and_keeps_the
     assert (audit.outcome, audit.faraday_error_code) == (Outcome.FARADAY_ERROR, "MISSING_API_KEY")
     token = SubmissionToken.objects.get(token=mysql_data["submission_token"])
     assert token.claimed_at is None
+
+
+def test_not_found_on_the_create_post_means_a_wrong_address(client, create_faraday, mysql_data):
+    create_faraday.answer_create(api_error(404, "NOT_FOUND", note="Route not found"))
+
+    response = client.post(CREATE_URL, mysql_data)
+
+    assert response.status_code == 502
+    title, whole = banner_texts(parse_html(response.content))
+    assert title == "Faraday didn't recognise the address this app uses for connections."
+    assert "Ask an admin to check FARADAY_API_URL." in whole
+    assert "couldn't find that connection" not in whole

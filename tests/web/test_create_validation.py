@@ -303,3 +303,26 @@ def test_rejected_form_autofocuses_the_first_field_in_error_only(
     assert "autofocus" in fields.control("host").attrs
     assert "autofocus" not in fields.control("user").attrs
     assert "autofocus" not in fields.control("name").attrs
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("options.type", "Connection type"),
+        ("/options/type", "Connection type"),
+        ("/options/warehouse", "Warehouse"),  # a field of another type: its catalog label
+        ("/options/nonexistent", "Faraday"),
+        ("/weird", "Faraday"),
+        ("", "Faraday"),
+    ],
+)
+def test_unmappable_validation_path_is_labelled_in_plain_words_not_shown_raw(
+    client, create_faraday, mysql_data, path, label
+):
+    refuse(
+        create_faraday, {"path": path, "message": "Something is off.", "suggestion": "Try again."}
+    )
+
+    response = client.post(CREATE_URL, mysql_data)
+
+    assert form_errors(parse_html(response.content)) == [f"{label}: Something is off. Try again."]

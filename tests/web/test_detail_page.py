@@ -472,3 +472,111 @@ def test_detail_without_view_permission_is_403_and_no_upstream_request(
     assert client.get(DETAIL_URL).status_code == 403
     assert client.get(STATUS_URL, headers=HTMX).status_code == 403
     assert faraday_router.calls.call_count == 0
+
+
+# ---- polling follows any status that isn't final, and stops once it's gone ------------------
+
+
+@pytest.mark.parametrize("status", ["pending", "queued"])
+def test_undocumented_status_keeps_the_detail_page_polling(client, viewer, faraday_router, status):
+    serve_detail(faraday_router, connection_json(status=status))
+
+    response = client.get(DETAIL_URL)
+
+    [poller] = pollers(response)
+    assert poller.attrs["hx-get"] == STATUS_URL
+    assert "Faraday is checking the connection" in poller.text
+
+
+def test_status_endpoint_keeps_polling_an_undocumented_status(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        json=connection_json(status="pending")
+    )
+
+    response = client.get(STATUS_URL, headers=HTMX)
+
+    [poller] = pollers(response)
+    assert poller.attrs["hx-get"] == STATUS_URL
+
+
+def test_status_endpoint_when_deleted_stops_polling_and_links_to_the_list(
+    client, viewer, faraday_router
+):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        404, json=error_json("NOT_FOUND", "no such connection")
+    )
+
+    response = client.get(STATUS_URL, headers=HTMX)
+
+    assert response.status_code == 200  # swapped in, replacing the polling section
+    assert pollers(response) == []
+    section = _status(response)
+    assert not any(key.startswith("hx-") for key in section.attrs)
+    assert "This connection has been deleted." in section.text
+    assert section.find("a", href=reverse("connections:list")) is not None
+
+
+# ---- what to check fits the type ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_key", "options", "present", "absent"),
+    [
+        (
+            "postgres",
+            None,
+            ["the user name and password", "the host and port are right"],
+            ["bucket"],
+        ),
+        (
+            "snowflake",
+            {"database": "d", "user": "u", "warehouse": "w"},
+            ["the user name", "public key"],
+            ["password", "host", "port"],
+        ),
+        (
+            "s3_csv",
+            {"bucket_name": "b", "aws_region": "us-east-1"},
+            ["the bucket name", "access to the bucket"],
+            ["user name", "password", "host", "port"],
+        ),
+        (
+            "gcp_gcs_csv",
+            {"bucket_name": "b", "project_id": "p"},
+            ["the bucket name and project ID"],
+            ["user name", "password", "host"],
+        ),
+        (
+            "classic",
+            {},
+            ["the details entered for this connection"],
+            ["user name", "password", "host", "port", "bucket"],
+        ),
+    ],
+)
+def test_error_hint_names_only_what_the_type_has(
+    client, viewer, faraday_router, type_key, options, present, absent
+):
+    serve_detail(
+        faraday_router,
+        connection_json(type=type_key, options=options, status="error", status_error="Failed"),
+    )
+
+    alert = _status(client.get(DETAIL_URL)).find(role="alert")
+
+    hint = next(p.text for p in alert.find_all("p") if p.text.startswith("What to check"))
+    for words in present:
+        assert words in hint
+    for words in absent:
+        assert words not in hint
+
+
+def test_error_hint_from_the_status_endpoint_fits_the_type_too(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        json=connection_json(type="s3_csv", options={"bucket_name": "b"}, status="error")
+    )
+
+    alert = _status(client.get(STATUS_URL, headers=HTMX)).find(role="alert")
+
+    assert "What to check: the bucket name" in alert.text
+    assert "password" not in alert.text

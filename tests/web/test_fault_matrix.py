@@ -130,10 +130,11 @@ def network(kind: str) -> NetworkError:
 
 def code_row(status: int, code: str, cls: type[FaradayError], **kwargs) -> Fault:
     note = kwargs.pop("note", "")
+    where = {key: kwargs.pop(key) for key in ("method", "path") if key in kwargs}
     return Fault(
         f"{status}-{code}",
         api_error(status, code, note=note),
-        cls(status=status, code=code, note=note or code),
+        cls(status=status, code=code, note=note or code, **where),
         Outcome.FARADAY_ERROR,
         http_status=status,
         code=code,
@@ -207,6 +208,7 @@ FAULTS = [
         BadResponse(status=502),
         Outcome.BAD_RESPONSE,
         http_status=502,
+        lookups=1,  # a gateway's error: the create may have landed, so the app looks
     ),
     Fault(
         "429-html-body",
@@ -221,6 +223,7 @@ FAULTS = [
         ServerError(status=503),
         Outcome.FARADAY_ERROR,
         http_status=503,
+        lookups=1,
     ),
     Fault(
         "429-retry-after",
@@ -236,6 +239,7 @@ FAULTS = [
         BadResponse(status=201),
         Outcome.BAD_RESPONSE,
         http_status=201,
+        lookups=1,  # a 2xx we couldn't read most likely created it: the app looks
     ),
     Fault(
         "400-truncated-json",
@@ -250,6 +254,7 @@ FAULTS = [
         BadResponse(status=201),
         Outcome.BAD_RESPONSE,
         http_status=201,
+        lookups=1,  # a 2xx we couldn't read most likely created it: the app looks
     ),
     Fault(
         "400-json-array",
@@ -264,7 +269,8 @@ FAULTS = [
     code_row(403, "MAX_RESOURCES_REACHED", LimitReached),
     code_row(500, "INTERNAL_SERVER_ERROR", ServerError),
     code_row(401, "INVALID_AUTHORIZATION", AuthFailed),
-    code_row(404, "NOT_FOUND", NotFound),
+    # A 404 on POST /connections: the app is pointed at the wrong address.
+    code_row(404, "NOT_FOUND", NotFound, method="POST", path="/connections"),
     code_row(401, "MALFORMED_API_KEY", AuthFailed),
     code_row(401, "MISSING_API_KEY", AuthFailed),
     code_row(401, "EXPIRED_API_KEY", AuthFailed),
@@ -432,9 +438,7 @@ def test_create_validation_error_at_an_unknown_path_is_shown_above_the_form(
 
     assert response.status_code == 422
     doc = parse_html(response.content)
-    assert form_errors(doc) == [
-        f"options.no_such_option: {VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"
-    ]
+    assert form_errors(doc) == [f"Faraday: {VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"]
 
 
 def test_create_validation_failed_without_field_errors_shows_faradays_note(
@@ -469,25 +473,28 @@ def test_create_error_with_an_overlong_code_and_id_is_audited_cut_to_the_columns
 # ---- a lifecycle action: force update -------------------------------------------------------
 
 LIFECYCLE_FAULTS = [
-    f
-    for f in FAULTS
-    if f.id
-    in {
-        "connect-timeout",
-        "read-timeout-and-lookup-fails",
-        "refused",
-        "dns-failure",
-        "tls-failure",
-        "500-without-code",
-        "502-html-body",
-        "503-retry-after",
-        "429-retry-after",
-        "400-truncated-json",
-        "403-FORBIDDEN",
-        "404-NOT_FOUND",
-        "401-EXPIRED_API_KEY",
-        "409-CONFLICT",
-    }
+    *(
+        f
+        for f in FAULTS
+        if f.id
+        in {
+            "connect-timeout",
+            "read-timeout-and-lookup-fails",
+            "refused",
+            "dns-failure",
+            "tls-failure",
+            "500-without-code",
+            "502-html-body",
+            "503-retry-after",
+            "429-retry-after",
+            "400-truncated-json",
+            "403-FORBIDDEN",
+            "401-EXPIRED_API_KEY",
+            "409-CONFLICT",
+        }
+    ),
+    # On a connection's own path a 404 means the connection is gone (not a wrong address).
+    code_row(404, "NOT_FOUND", NotFound),
 ]
 
 

@@ -94,7 +94,7 @@ def test_one_connection_shows_every_column(client, viewer, faraday_router):
     )
     assert type_.text == "Postgres"  # the catalog's label, not the key
     assert status.find(class_="badge-ready").text == "✓ Ready"
-    assert direction.text == "Bidirectional"
+    assert direction.text == "Source and destination"  # plain words, as on the detail page
     time = created_cell.find("time")
     assert time.text == "3 hours ago"
     assert time.attrs["title"] == timezone.localtime(created).strftime("%-d %B %Y, %H:%M:%S UTC")
@@ -427,3 +427,22 @@ def test_user_without_view_permission_gets_403_and_no_upstream_request(
 
     assert response.status_code == 403
     assert faraday_router.calls.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("directionality", "words"),
+    [
+        ("bidirectional", "Source and destination"),
+        ("source_only", "Source only"),
+        ("destination_only", "Destination only"),
+        (None, "—"),
+    ],
+)
+def test_direction_column_uses_plain_words(client, viewer, faraday_router, directionality, words):
+    faraday_router.get("/connections").respond(
+        json=[connection_json(directionality=directionality)]
+    )
+
+    [row] = _rows(client.get(LIST_URL))
+
+    assert row.children[3].text == words

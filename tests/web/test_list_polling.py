@@ -221,3 +221,25 @@ def test_refresh_without_view_permission_is_refused(client, django_user_model, f
 
     assert response.status_code == 403
     assert faraday_router.calls.call_count == 0
+
+
+@pytest.mark.parametrize("status", ["pending", "queued"])
+def test_list_polls_rows_whose_status_is_not_final_even_if_undocumented(
+    client, viewer, faraday_router, status
+):
+    faraday_router.get("/connections").respond(
+        json=[connection_json("p-1", status=status), connection_json("ok-1", status="ready")]
+    )
+
+    [poller] = pollers(client.get(LIST_URL))
+
+    assert _poller_ids(poller) == ["p-1"]
+
+
+def test_refresh_keeps_polling_a_row_with_an_undocumented_status(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=[connection_json("p-1", status="pending")])
+
+    response = client.get(ROWS_URL, {"ids": ["p-1"]}, headers=HTMX)
+
+    [poller] = pollers(response)
+    assert _poller_ids(poller) == ["p-1"]
