@@ -315,3 +315,17 @@ def test_create_page_without_permission_is_forbidden(client, db):
 
     assert client.get(CREATE_URL).status_code == 403
     assert client.get(FIELDS_URL, {"type": "mysql"}).status_code == 403
+
+
+def test_type_search_box_belongs_to_its_own_get_form_so_enter_never_submits_the_connection(
+    client, signed_in_onboarder
+):
+    response = client.get("/connections/new/?type=postgres")
+
+    html = response.content.decode()
+    search_input = html[html.index('id="type-search"') - 200 : html.index('id="type-search"') + 400]
+    assert 'form="type-search-form"' in search_input
+    search_form = html[html.index('<form id="type-search-form"') :]
+    search_form = search_form[: search_form.index("</form>")]
+    assert 'method="get"' in search_form
+    assert html.index('<form id="type-search-form"') < html.index('<form id="create-form"')
