@@ -323,6 +323,7 @@ def test_type_search_box_belongs_to_its_own_get_form_so_enter_never_submits_the_
     response = client.get("/connections/new/?type=postgres")
 
     html = response.content.decode()
+    assert "{#" not in html and "#}" not in html  # no template comment leaks into the page
     search_input = html[html.index('id="type-search"') - 200 : html.index('id="type-search"') + 400]
     assert 'form="type-search-form"' in search_input
     search_form = html[html.index('<form id="type-search-form"') :]
