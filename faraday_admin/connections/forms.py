@@ -101,13 +101,52 @@ def build_field(spec: FieldSpec, *, secret_optional: bool = False) -> forms.Fiel
     return forms.CharField(strip=False, widget=widget, validators=validators, **common)
 
 
+# The order people read connection details in (the catalog's is alphabetical): where the data
+# lives, which part of it, who signs in; required fields before optional ones.
+_READING_ORDER = (
+    "host",
+    "port",
+    "instance_connection_name",
+    "account_name",
+    "organization_name",
+    "legacy_account_locator",
+    "project_id",
+    "aws_region",
+    "region",
+    "bucket_name",
+    "http_path",
+    "catalog",
+    "database",
+    "dataset_name",
+    "schema",
+    "schema_name",
+    "share_name",
+    "warehouse",
+    "role",
+    "user",
+    "username",
+    "password",
+)
+
+
+def display_order(connection_type: ConnectionType) -> tuple[str, ...]:
+    """The type's option names in reading order: required first, then the optional extras."""
+    known = {name: rank for rank, name in enumerate(_READING_ORDER)}
+    specs = sorted(
+        enumerate(connection_type.fields),
+        key=lambda item: (not item[1].required, known.get(item[1].name, len(known)), item[0]),
+    )
+    return tuple(spec.name for _position, spec in specs)
+
+
 class FocusFirstErrorBoundField(forms.BoundField):
     """Autofocus the first field in error, so keyboard and screen-reader users land on it
     after the re-render (htmx focuses [autofocus] in swapped content too)."""
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
-        first_error = next((name for name in self.form.fields if name in self.form.errors), None)
+        in_page_order = ("name", *self.form.display_order)
+        first_error = next((name for name in in_page_order if name in self.form.errors), None)
         if first_error == self.name:
             attrs["autofocus"] = True
         return attrs
@@ -120,9 +159,11 @@ class ConnectionForm(forms.Form):
     editing = False
     bound_field_class = FocusFirstErrorBoundField
 
+    display_order: tuple[str, ...] = ()
+
     @property
     def option_fields(self) -> list[forms.BoundField]:
-        return [self[spec.name] for spec in self.connection_type.fields]
+        return [self[name] for name in self.display_order]
 
     def clean(self):
         cleaned = super().clean()
@@ -176,6 +217,7 @@ def form_class_for(type_key: str, *, editing: bool = False) -> type[ConnectionFo
     attrs: dict[str, Any] = {
         "connection_type": connection_type,
         "editing": editing,
+        "display_order": display_order(connection_type),
         "name": forms.CharField(
             strip=False,
             label="Connection name",

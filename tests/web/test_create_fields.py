@@ -87,7 +87,11 @@ def assert_field_rendered(fields: Node, spec: FieldSpec) -> None:
 def assert_type_fields(fields: Node, type_key: str) -> None:
     connection_type = catalog_type(type_key)
     names = [control.attrs["name"] for control in fields.controls()]
-    assert names == ["name", *(spec.name for spec in connection_type.fields)]
+    # Every catalog field, once, in reading order: required before optional.
+    assert sorted(names) == sorted(["name", *(spec.name for spec in connection_type.fields)])
+    assert names[0] == "name"
+    required = [connection_type.field(n).required for n in names[1:]]
+    assert required == sorted(required, reverse=True)
     name_input = fields.control("name")
     assert name_input.attrs.get("pattern") == get_catalog().name_field.compiled_pattern.browser
     assert "required" in name_input.attrs
@@ -330,3 +334,14 @@ def test_type_search_box_belongs_to_its_own_get_form_so_enter_never_submits_the_
     search_form = search_form[: search_form.index("</form>")]
     assert 'method="get"' in search_form
     assert html.index('<form id="type-search-form"') < html.index('<form id="create-form"')
+
+
+def test_postgres_fields_come_in_reading_order_not_alphabetical(client, signed_in_onboarder):
+    response = client.get(f"{CREATE_URL}?type=postgres")
+
+    fields = parse_html(response.content).by_id("type-fields")
+    names = [control.attrs["name"] for control in fields.controls()]
+    assert names == [
+        "name", "host", "port", "database", "schema", "user", "password",
+        "load_balancer", "ssh_bastion",
+    ]  # fmt: skip
