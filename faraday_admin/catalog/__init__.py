@@ -11,6 +11,7 @@ from faraday_admin.catalog.loader import (
     ConnectionType,
     FieldSpec,
     get_catalog,
+    looks_secret,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "ConnectionType",
     "FieldSpec",
     "get_catalog",
+    "looks_secret",
 ]

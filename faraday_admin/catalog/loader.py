@@ -39,6 +39,16 @@ _LABEL_WORDS = {
 }
 
 
+# Words in an option's name that say it holds a secret, for fields the catalog doesn't
+# describe yet (a newer type, an undocumented key, a new field in Faraday's document).
+_SECRET_WORDS = ("password", "passphrase", "secret", "token", "private", "credential", "api_key")
+
+
+def looks_secret(name: str) -> bool:
+    """True when an option name says it holds a secret."""
+    return any(word in name.casefold() for word in _SECRET_WORDS)
+
+
 class CatalogError(ValueError):
     """The data file does not describe a valid catalog."""
 

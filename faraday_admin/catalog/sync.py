@@ -20,8 +20,9 @@ Kept from the current file for types and fields that still exist (ours):
 Secret fields: a field is secret when the document marks it `writeOnly` or `format: password`.
 Otherwise an existing field keeps our flag (an editorial choice: Klaviyo's public `api_key` is a
 site ID and deliberately not secret), and a new field is secret when its name carries a hint
-(password, secret, token, private, credentials, passphrase or api_key). The document has no way
-to say "not secret", so a sync never un-hides a field; it can only hide one.
+(`loader.looks_secret`: password, passphrase, secret, token, private, credential, api_key).
+The document has no way to say "not secret", so a sync never un-hides a field; it can only hide
+one.
 
 New types get a label from the schema's `title`, else from its description ("AWS Aurora MySQL
 connection options" -> "AWS Aurora MySQL"), else from the key; their category is guessed from the
@@ -44,14 +45,13 @@ from typing import Any
 
 import httpx
 
-from faraday_admin.catalog.loader import humanize_key, parse_catalog
+from faraday_admin.catalog.loader import humanize_key, looks_secret, parse_catalog
 
 # Faraday's published document; the command's help names it.
 FARADAY_OPENAPI_URL = "https://app.faraday.ai/api.json"
 FETCH_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 _SCHEMA_NAME = re.compile(r"^ConnectionOptions(?P<name>[A-Z0-9][A-Za-z0-9]*)Post$")
-_SECRET_HINTS = ("password", "secret", "token", "private", "credentials", "passphrase", "api_key")
 _DOCUMENTED_SOURCES = frozenset({"reference", "openapi"})
 _FIELD_KEY_ORDER = (
     "name",
@@ -223,10 +223,6 @@ class _Schemas:
 # Building the catalog structure
 
 
-def _is_secret_hint(name: str) -> bool:
-    return any(hint in name.lower() for hint in _SECRET_HINTS)
-
-
 def _kind(prop: dict[str, Any]) -> str | None:
     if "enum" in prop:
         # Choices travel as form strings, so only string enums round-trip unchanged.
@@ -287,7 +283,7 @@ def _build_field(
         values = prop["enum"] if "enum" in prop else [prop["const"]]
         raw["choices"] = [str(v) for v in values if v is not None]
     documented_secret = prop.get("writeOnly") is True or prop.get("format") == "password"
-    raw["secret"] = documented_secret or bool(old.get("secret", _is_secret_hint(name)))
+    raw["secret"] = documented_secret or bool(old.get("secret", looks_secret(name)))
 
     pattern = prop.get("pattern") if kind == "string" else None  # JSON Schema: strings only
     if isinstance(pattern, str):

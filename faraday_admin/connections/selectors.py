@@ -12,7 +12,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
-from faraday_admin.catalog import get_catalog
+from faraday_admin.catalog import get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord
 from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.faraday_client import Connection, ResourceRef
@@ -221,12 +221,6 @@ class OptionRow:
 
 
 SECRET_SET = "Set (hidden)"  # noqa: S105 - a label, not a secret
-# Options the catalog doesn't describe (a newer type, an undocumented key) may hold secrets too.
-_SECRET_WORDS = ("password", "secret", "token", "private", "credential", "api_key")
-
-
-def _looks_secret(key: str) -> bool:
-    return any(word in key.casefold() for word in _SECRET_WORDS)
 
 
 def option_rows(connection: Connection) -> list[OptionRow]:
@@ -238,7 +232,8 @@ def option_rows(connection: Connection) -> list[OptionRow]:
     for key in order:
         spec = specs.get(key)
         present = key in connection.options and connection.options[key] not in (None, "")
-        secret = spec.secret if spec is not None else _looks_secret(key)
+        # Keys the catalog lacks (a newer type, an undocumented option) may hold secrets too.
+        secret = spec.secret if spec is not None else looks_secret(key)
         if secret:
             # Faraday doesn't echo secrets: a required one must be set even when absent here.
             value = SECRET_SET if present or (spec is not None and spec.required) else "Not set"

@@ -172,3 +172,14 @@ def test_invalid_data_file_on_disk_raises_catalog_error(tmp_path, raw_data):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CatalogError, match=r"aws_aurora_mysql\.database: unknown kind"):
         load_catalog_file(path)
+
+
+def test_looks_secret_flags_option_names_that_say_they_hold_a_secret():
+    from faraday_admin.catalog import looks_secret
+
+    assert all(
+        looks_secret(name)
+        for name in ("password", "SSH_Passphrase", "client_secret", "token", "private_key",
+                     "credentials_json", "api_key")
+    )  # fmt: skip
+    assert not any(looks_secret(name) for name in ("host", "port", "user", "account_id"))
