@@ -56,6 +56,38 @@ def test_type_search_narrows_the_select_and_choosing_a_type_swaps_fields_in_plac
     assert {r.resource_type for r in later} == {"xhr"}, "htmx should fetch the pieces"
 
 
+def test_a_type_chosen_while_a_search_is_in_flight_stays_chosen(signed_in):
+    """A late search answer must not swap the list back to "Choose a type…" under the person."""
+    page = signed_in
+    page.goto("/connections/new/")
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/connections/new/types/**", hold)
+    page.get_by_label("Find a type").fill("postgres")
+    expect(page.locator("#type-search.htmx-request")).to_have_count(1)
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the search request never reached the network"
+
+    choose_type(page, "postgres", "Postgres")
+    for route in held:
+        route.continue_()
+    page.unroute("**/connections/new/types/**")
+    expect(page.locator(".htmx-request")).to_have_count(0)
+    expect(page.locator("#id_type")).to_have_value("postgres")
+    expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
+
+    # A search sent after the choice carries it along, so the narrowed list keeps it selected.
+    search_types(page, "gres", _types_matching("gres"))
+    expect(page.locator("#id_type")).to_have_value("postgres")
+    expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
+
+
 def test_invalid_host_is_refused_by_the_browser_before_any_post(signed_in, artifacts):
     page = signed_in
     page.goto("/connections/new/")
