@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -19,6 +19,19 @@ from faraday_admin.catalog.loader import humanize_key
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
+
+
+def _text(query: QueryDict, name: str, *, limit: int) -> str:
+    """The parameter stripped and cut to `limit`; "" when it holds a NUL character, which no
+    user name or type key contains and PostgreSQL refuses in a text parameter."""
+    value = query.get(name, "")
+    return "" if "\x00" in value else value.strip()[:limit]
+
+
+def _date_text(query: QueryDict, name: str) -> str:
+    # A NUL is shown as U+FFFD, as a browser would: the date then fails to parse and the page
+    # says so, and no NUL is echoed into the form or the links.
+    return query.get(name, "").replace("\x00", "\ufffd").strip()[:10]
 
 
 def _parse_date(raw: str) -> date | None:
@@ -45,12 +58,12 @@ class AuditFilters:
         action = query.get("action", "")
         outcome = query.get("outcome", "")
         return cls(
-            actor=query.get("actor", "").strip()[:150],
+            actor=_text(query, "actor", limit=150),
             action=action if action in Action.values else "",
             outcome=outcome if outcome in Outcome.values else "",
-            type=query.get("type", "").strip()[:64],
-            date_from=query.get("from", "").strip()[:10],
-            date_to=query.get("to", "").strip()[:10],
+            type=_text(query, "type", limit=64),
+            date_from=_date_text(query, "from"),
+            date_to=_date_text(query, "to"),
             page=query.get("page", "1"),
         )
 
@@ -94,8 +107,15 @@ class AuditFilters:
         return query.urlencode()
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _local_midnight(day: date) -> datetime | None:
+    """The instant `day` starts in TIME_ZONE, or None when that instant is outside the range a
+    datetime can hold in UTC (0001-01-01 east of UTC): such a bound leaves nothing out."""
+    midnight = timezone.make_aware(datetime.combine(day, time.min))
+    try:
+        midnight.astimezone(UTC)
+    except OverflowError:
+        return None
+    return midnight
 
 
 def audit_entry_list(*, filters: AuditFilters) -> QuerySet[AuditEntry]:
@@ -109,10 +129,15 @@ def audit_entry_list(*, filters: AuditFilters) -> QuerySet[AuditEntry]:
         entries = entries.filter(outcome=filters.outcome)
     if filters.type:
         entries = entries.filter(connection_type=filters.type)
-    if filters.start:
-        entries = entries.filter(created_at__gte=_local_midnight(filters.start))
-    if filters.end:
-        entries = entries.filter(created_at__lt=_local_midnight(filters.end + timedelta(days=1)))
+    start = _local_midnight(filters.start) if filters.start else None
+    if start:
+        entries = entries.filter(created_at__gte=start)
+    # 9999-12-31 has no next day: the calendar's last day means no upper bound.
+    end = None
+    if filters.end and filters.end < date.max:
+        end = _local_midnight(filters.end + timedelta(days=1))
+    if end:
+        entries = entries.filter(created_at__lt=end)
     return entries.order_by("-created_at", "-id")
 
 

@@ -386,6 +386,81 @@ def test_date_range_uses_whole_days_in_the_site_time_zone(viewer_client, moment,
     assert _names(response) == ["late evening"]
 
 
+ALL_SIX = ["", "pg network day3", "pg deleted day2", "sf ok day2", "pg rejected day1", "pg ok day1"]
+
+
+def _export_names(response) -> list[str]:
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    return [row[CSV_HEADER.index("Connection name")] for row in rows[1:]]
+
+
+@pytest.mark.parametrize(
+    ("time_zone", "query", "expected"),
+    [
+        # The day after 9999-12-31 doesn't exist: the last day means "no upper bound".
+        ("UTC", "to=9999-12-31", ALL_SIX),
+        ("America/New_York", "to=9999-12-31", ALL_SIX),
+        ("Pacific/Kiritimati", "to=9999-12-31", ALL_SIX),
+        ("America/New_York", "to=9999-12-30", ALL_SIX),
+        # Midnight on 0001-01-01 east of UTC is before the first instant a datetime can hold.
+        ("Asia/Tokyo", "from=0001-01-01", ALL_SIX),
+        ("UTC", "from=0001-01-01&to=9999-12-31", ALL_SIX),
+        ("America/New_York", "from=9999-12-31", []),
+        ("Asia/Tokyo", "to=0001-01-01", []),
+    ],
+)
+@pytest.mark.parametrize("view", ["audit:list", "audit:export"])
+def test_dates_at_the_ends_of_the_calendar_filter_without_failing(
+    viewer_client, varied_log, settings, view, time_zone, query, expected
+):
+    settings.TIME_ZONE = time_zone
+
+    response = viewer_client.get(reverse(view) + "?" + query)
+
+    assert response.status_code == 200
+    names = _names(response) if view == "audit:list" else _export_names(response)
+    assert names == expected
+
+
+@pytest.mark.parametrize("name", ["actor", "type"])
+@pytest.mark.parametrize("view", ["audit:list", "audit:export"])
+def test_text_filter_holding_a_nul_character_is_ignored(viewer_client, varied_log, view, name):
+    # PostgreSQL refuses NUL in a text parameter; no user name or type key can hold one.
+    response = viewer_client.get(reverse(view) + f"?{name}=onboarder%00-user&outcome=success")
+
+    assert response.status_code == 200
+    names = _names(response) if view == "audit:list" else _export_names(response)
+    assert names == ["", "pg deleted day2", "sf ok day2", "pg ok day1"]
+
+
+def test_text_filter_holding_a_nul_character_is_left_out_of_the_page(viewer_client, varied_log):
+    response = viewer_client.get(reverse("audit:list") + "?actor=onboarder%00-user&type=a%00b")
+
+    assert response.context["filters"].actor == ""
+    assert response.context["filters"].type == ""
+    assert "\x00" not in response.content.decode()
+    assert "Clear filters" not in _text(response)
+
+
+def test_date_holding_a_nul_character_is_ignored_with_a_plain_message(viewer_client, varied_log):
+    response = viewer_client.get(reverse("audit:list") + "?from=2026-03%00-11&to=%002026-03-10")
+
+    assert response.status_code == 200
+    assert _names(response) == ALL_SIX
+    page = _text(response)
+    assert "isn't a date, so “From” was ignored" in page
+    assert "isn't a date, so “To” was ignored" in page
+    assert "\x00" not in page
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "1e400", "-1", "nan", "9" * 5000])
+def test_absurd_page_numbers_show_a_page_not_an_error(viewer_client, long_log, page):
+    response = viewer_client.get(reverse("audit:list"), {"page": page})
+
+    assert response.status_code == 200
+    assert len(_names(response)) in (50, 20)
+
+
 @pytest.fixture
 def long_log(db, moment):
     for number in range(120):
