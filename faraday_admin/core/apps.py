@@ -8,7 +8,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.core.signals import request_finished, request_started
 
-        from faraday_admin.core import signals, upstream
+        from faraday_admin.core import (
+            checks,  # noqa: F401 - importing registers the checks
+            signals,
+            upstream,
+        )
 
         signals.connect()
         request_started.connect(upstream.request_began, dispatch_uid="faraday-setup-begin")

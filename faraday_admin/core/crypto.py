@@ -17,6 +17,15 @@ def _fernet(configured_key: str, secret_key: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+def is_valid_key(key: str) -> bool:
+    """Whether `key` is a Fernet key (32 bytes in URL-safe base64)."""
+    try:
+        Fernet(key.encode())
+    except ValueError:  # binascii.Error, the bad-padding case, is a ValueError too
+        return False
+    return True
+
+
 def get_fernet() -> Fernet:
     return _fernet(settings.FIELD_ENCRYPTION_KEY, settings.SECRET_KEY)
 

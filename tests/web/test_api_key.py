@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html as html_lib
 import re
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet, InvalidToken
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import crypto, services
@@ -152,6 +156,69 @@ def test_invalid_key_is_refused_with_plain_words_not_stored_and_audited(
     assert code in entry.detail
     if submitted.strip():
         assert submitted not in entry.detail
+
+
+def test_settings_view_marks_the_posted_key_as_sensitive_for_error_reports(admin):
+    response = _save(admin, KEY)
+
+    request = response.wsgi_request
+    assert request.sensitive_post_parameters == "__ALL__"
+    # What Django's error e-mails and debug pages show of the POST body.
+    shown = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert shown["api_key"] != KEY
+    assert set(shown["api_key"]) == {"*"}
+
+
+# ---- encryption at rest: FIELD_ENCRYPTION_KEY, or a key derived from SECRET_KEY --------------
+
+
+def _derived_from_secret_key(secret_key: str) -> Fernet:
+    # Worked out here, not by crypto._fernet, so a change to the derivation fails a test: it
+    # would make every key stored so far unreadable.
+    digest = hashlib.sha256(b"faraday-admin.stored-api-key:" + secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def test_with_field_encryption_key_set_the_key_is_stored_and_used_under_that_key(
+    client, admin_user, faraday_stored_key, settings
+):
+    field_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEY = field_key
+    client.force_login(admin_user)
+    faraday_stored_key.router.get("/connections").respond(200, json=[])
+
+    assert _save(client, KEY).status_code == 302
+    client.get(reverse("connections:list"))
+
+    token = StoredApiKey.objects.get().encrypted_key.encode()
+    assert Fernet(field_key.encode()).decrypt(token).decode() == KEY
+    with pytest.raises(InvalidToken):
+        _derived_from_secret_key(settings.SECRET_KEY).decrypt(token)
+    assert faraday_stored_key.authorizations() == [f"Bearer {KEY}"]
+    assert "The saved key can't be read any more" not in _text(client.get(SETTINGS))
+
+
+def test_key_stored_under_field_encryption_key_is_unreadable_without_it(admin, settings):
+    settings.FIELD_ENCRYPTION_KEY = Fernet.generate_key().decode()
+    _save(admin, KEY)
+
+    settings.FIELD_ENCRYPTION_KEY = ""
+
+    assert crypto.decrypt(StoredApiKey.objects.get().encrypted_key) is None
+    assert "The saved key can't be read any more" in _text(admin.get(SETTINGS))
+
+
+def test_without_field_encryption_key_the_key_is_stored_under_one_derived_from_secret_key(
+    admin, settings
+):
+    settings.FIELD_ENCRYPTION_KEY = ""
+    _save(admin, KEY)
+
+    token = StoredApiKey.objects.get().encrypted_key.encode()
+    assert _derived_from_secret_key(settings.SECRET_KEY).decrypt(token).decode() == KEY
+    assert crypto.decrypt(token.decode()) == KEY
+    settings.SECRET_KEY = "another-secret-key-entirely-0123456789-abcdefghijklmnop"
+    assert crypto.decrypt(token.decode()) is None
 
 
 # ---- precedence ------------------------------------------------------------------------------

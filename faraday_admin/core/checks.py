@@ -1,0 +1,47 @@
+"""System checks on the settings core reads (`manage.py check`, runserver and migrate run them).
+
+gunicorn runs no system checks, so wsgi.py calls `raise_on_startup_errors` itself: a setting
+the app can't work with stops it from starting rather than failing the first request using it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+from faraday_admin.core import crypto
+
+
+@register()
+def field_encryption_key_check(app_configs, **kwargs) -> list[CheckMessage]:
+    """core.E001 when FIELD_ENCRYPTION_KEY is set but isn't a Fernet key. The message never
+    repeats the value: it is a secret, and check output ends up in deployment logs."""
+    if not settings.FIELD_ENCRYPTION_KEY or crypto.is_valid_key(settings.FIELD_ENCRYPTION_KEY):
+        return []
+    return [
+        Error(
+            "FIELD_ENCRYPTION_KEY isn't a valid Fernet key, so the Faraday API key saved on the "
+            "Settings page could be neither encrypted nor read.",
+            hint=(
+                "Set it to 32 random bytes in URL-safe base64 (44 characters), such as the "
+                'output of: python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())". Or leave it unset to use a key '
+                "derived from SECRET_KEY. A key saved under another encryption key can't be "
+                "read afterwards: save it again on the Settings page."
+            ),
+            id="core.E001",
+        )
+    ]
+
+
+STARTUP_CHECKS = (field_encryption_key_check,)
+
+
+def raise_on_startup_errors() -> None:
+    """Raise ImproperlyConfigured listing every error the start-up checks find."""
+    errors = [
+        message for check in STARTUP_CHECKS for message in check(None) if message.is_serious()
+    ]
+    if errors:
+        raise ImproperlyConfigured("\n".join(str(error) for error in errors))
