@@ -103,6 +103,8 @@ def read_openapi_document(source: str, *, client: httpx.Client | None = None) ->
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SyncError(f"{source} is not JSON ({exc.msg} at line {exc.lineno})") from exc
+    except RecursionError:
+        raise SyncError(f"{source} is nested too deeply to read") from None
     if not isinstance(document, dict):
         raise SyncError(f"{source} is not an OpenAPI document (expected a JSON object)")
     return document

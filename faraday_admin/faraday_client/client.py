@@ -247,7 +247,7 @@ class FaradayClient:
         response = self._send(method, path, params=params, body=body)
         try:
             data = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to parse
             raise BadResponse(
                 "Faraday's answer is empty or not JSON",
                 status=response.status_code,

@@ -10,7 +10,7 @@
      │    ├── Conflict           409 / CONFLICT
      │    ├── LimitReached       MAX_RESOURCES_REACHED, whatever the status
      │    ├── RateLimited        429; retry_after
-     │    └── ServerError        5xx / INTERNAL_SERVER_ERROR
+     │    └── ServerError        5xx / INTERNAL_SERVER_ERROR; retry_after
      ├── NetworkError            no HTTP answer; kind
      └── BadResponse             an answer that cannot be read
 
@@ -42,12 +42,18 @@ class ValidationErrorItem:
 
     @classmethod
     def from_json(cls, data: Any) -> ValidationErrorItem | None:
-        """Return the item, or None when `data` lacks a string path and message."""
+        """Return the item, or None when `data` has no string message.
+
+        A missing or non-string path becomes "" (it points at no field), so the message still
+        reaches the person.
+        """
         if not isinstance(data, Mapping):
             return None
         path, message = data.get("path"), data.get("message")
-        if not isinstance(path, str) or not isinstance(message, str):
+        if not isinstance(message, str):
             return None
+        if not isinstance(path, str):
+            path = ""
         suggestion = data.get("suggestion")
         context = data.get("context")
         error_type = context.get("errorType") if isinstance(context, Mapping) else None
@@ -143,8 +149,8 @@ class LimitReached(ApiError):
     """The account has reached its limit for this kind of resource."""
 
 
-class RateLimited(ApiError):
-    """Too many requests; `retry_after` is the seconds Faraday asked us to wait, if it said."""
+class _AskedToWait(ApiError):
+    """An answer that may say when to come back: `retry_after` seconds, if Faraday said."""
 
     def __init__(
         self, message: str | None = None, *, retry_after: float | None = None, **kwargs: Any
@@ -156,8 +162,12 @@ class RateLimited(ApiError):
         return {"retry_after": self.retry_after}
 
 
-class ServerError(ApiError):
-    """Faraday failed while handling the request."""
+class RateLimited(_AskedToWait):
+    """Too many requests."""
+
+
+class ServerError(_AskedToWait):
+    """Faraday failed while handling the request (a 503 may say when to come back)."""
 
 
 _NETWORK_MESSAGES = {
@@ -251,7 +261,7 @@ def error_from_response(
     """
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         return BadResponse(
             f"HTTP {status} answer whose body is not JSON", status=status, method=method, path=path
         )
@@ -271,7 +281,7 @@ def error_from_response(
         "method": method,
         "path": path,
     }
-    if cls is RateLimited:
+    if issubclass(cls, _AskedToWait):
         kwargs["retry_after"] = retry_after
     return cls(note or f"Faraday answered HTTP {status}", **kwargs)
 

@@ -129,7 +129,7 @@ def _json_object(body: bytes, *, allow_empty: bool = False) -> dict[str, Any]:
     try:
         # NaN/Infinity are Python extensions; JSON.parse rejects them.
         data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         raise _ApiError(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise _ApiError(400, "BAD_REQUEST", "The request body must be a JSON object.")

@@ -88,7 +88,7 @@ def test_each_faraday_error_code_raises_its_class_with_every_detail(
     assert (error.method, error.path) == ("POST", "/connections")
 
 
-def test_validation_errors_keep_order_and_optional_fields_and_skip_unusable_items(
+def test_validation_errors_keep_order_and_optional_fields_and_keep_every_message(
     router: respx.MockRouter, client: FaradayClient
 ) -> None:
     router.post("/connections").respond(
@@ -100,6 +100,8 @@ def test_validation_errors_keep_order_and_optional_fields_and_skip_unusable_item
                 {"path": "/options/port", "message": "must be <= 65535"},
                 {"path": "name", "message": "blank", "context": "not an object"},
                 {"message": "no path"},
+                {"path": ["options", "host"], "message": "path not a string"},
+                {"path": "/options/host"},
                 "just a string",
             ],
         ),
@@ -112,6 +114,8 @@ def test_validation_errors_keep_order_and_optional_fields_and_skip_unusable_item
         HOST_ITEM,
         ValidationErrorItem(path="/options/port", message="must be <= 65535"),
         ValidationErrorItem(path="name", message="blank"),
+        ValidationErrorItem(path="", message="no path"),
+        ValidationErrorItem(path="", message="path not a string"),
     )
 
 

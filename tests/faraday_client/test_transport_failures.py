@@ -121,6 +121,8 @@ def test_body_that_fails_content_decoding_raises_bad_response(
     assert (caught.value.method, caught.value.path) == ("GET", CONNECTION_PATH)
 
 
+# Valid JSON that Python's parser can't descend into (RecursionError, not ValueError).
+DEEPLY_NESTED = b"[" * 100_000 + b"]" * 100_000
 HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
 
 
@@ -155,6 +157,20 @@ HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>
         ),
         (lambda c: c.get_current_account(), "GET", "/accounts/current", 200, b'["acct"]'),
         (lambda c: c.get_current_account(), "GET", "/accounts/current", 200, b"\xff\xfe"),
+        (
+            lambda c: c.create_connection(name="n", options={"type": "postgres"}),
+            "POST",
+            "/connections",
+            201,
+            DEEPLY_NESTED,
+        ),
+        (
+            lambda c: c.create_connection(name="n", options={"type": "postgres"}),
+            "POST",
+            "/connections",
+            400,
+            DEEPLY_NESTED,
+        ),
     ],
     ids=[
         "html-page-on-200",
@@ -167,6 +183,8 @@ HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body>
         "html-502-page",
         "account-array",
         "undecodable-bytes",
+        "nested-too-deep-on-201",
+        "nested-too-deep-on-400",
     ],
 )
 def test_unreadable_answer_raises_bad_response_with_status_and_request(
