@@ -165,6 +165,11 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
         wait = f" about {int(error.retry_after)} seconds" if error.retry_after else " a minute"
         title = "Faraday is receiving too many requests right now."
         step = f"Nothing was changed. Wait{wait} and try again."
+    elif isinstance(error, ServerError) and error.status == 503:
+        said = f"Faraday says: “{error.note}”. " if error.note else ""
+        wait = f"about {int(error.retry_after)} seconds" if error.retry_after else "a few minutes"
+        title = "Faraday is temporarily unavailable."
+        step = f"{said}Wait {wait}, check the connections list, then try again."
     elif isinstance(error, ServerError):
         title = "Faraday had a problem on its side."
         step = (
@@ -344,11 +349,13 @@ def unknown_type_edit(type_key: str) -> str:
     )
 
 
-def still_used_by(count: int) -> str:
+def still_used_by(count: int, archived: int) -> str:
     plural = "s" if count != 1 else ""
+    archived_note = f"; archived ones count too, and {archived} of these are" if archived else ""
     return (
-        f"This connection is used by {count} dataset{plural} or target{plural} (listed below). "
-        "Archive or re-point them first, or archive this connection instead."
+        f"This connection is used by {count} dataset{plural} or target{plural} "
+        f"(listed below{archived_note}). Delete them or point them at another connection "
+        "in Faraday first, or archive this connection instead."
     )
 
 

@@ -6,7 +6,7 @@ in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -25,6 +25,12 @@ SORTS = {
     "-name": ("Name Z–A", lambda c: c.name.casefold(), True),
 }
 ARCHIVED_CHOICES = {"hide": "Hide archived", "show": "Show archived", "only": "Only archived"}
+
+
+def _search_text_param(query: QueryDict) -> str:
+    # No connection name holds a NUL: a search for one is ignored rather than echoed back.
+    value = query.get("q", "")
+    return "" if "\x00" in value else value.strip()[:200]
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class ListFilters:
             # Archived is a flag beside the status, not a status: it means "only archived".
             status, archived = "", "only"
         return cls(
-            q=query.get("q", "").strip()[:200],
+            q=_search_text_param(query),
             status=status if status in catalog.statuses else "",
             type=type_key if type_key in catalog.types else "",
             category=category if category in {t.category for t in catalog.types.values()} else "",
@@ -76,6 +82,11 @@ class ListFilters:
     @property
     def is_filtered(self) -> bool:
         return bool(self.q or self.status or self.type or self.category or self.archived != "hide")
+
+    @property
+    def show_archived_query(self) -> str:
+        """The query string for the same list with archived connections shown."""
+        return self.query_string(archived="show")
 
     def query_string(self, **overrides: Any) -> str:
         """The filters as a query string (for paging and sort links), without defaults.
@@ -105,6 +116,8 @@ class ConnectionListing:
     rows: list[ConnectionRow]
     total: int
     active_ids: list[str]
+    # Archived connections that only the default "Hide archived" left out (0 otherwise).
+    archived_hidden: int = 0
 
 
 def _rows(connections: list[Connection]) -> list[ConnectionRow]:
@@ -126,14 +139,26 @@ def _rows(connections: list[Connection]) -> list[ConnectionRow]:
 
 def connection_list(*, filters: ListFilters) -> ConnectionListing:
     """One page of connections matching the filters; one upstream request."""
-    connections = [c for c in get_faraday_client().list_connections() if filters.matches(c)]
+    everything = get_faraday_client().list_connections()
+    connections = [c for c in everything if filters.matches(c)]
     _label, key, reverse = SORTS[filters.sort]
     connections.sort(key=key, reverse=reverse)
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
     rows = _rows(list(page.object_list))
     # Anything not yet final is followed, including statuses Faraday hasn't documented.
     active = [row.connection.id for row in rows if not row.connection.is_terminal]
-    return ConnectionListing(page=page, rows=rows, total=len(connections), active_ids=active)
+    archived_hidden = 0
+    if filters.archived == "hide":
+        # Counted so an empty page can say the connections are archived, not missing.
+        with_archived = replace(filters, archived="only")
+        archived_hidden = sum(1 for c in everything if with_archived.matches(c))
+    return ConnectionListing(
+        page=page,
+        rows=rows,
+        total=len(connections),
+        active_ids=active,
+        archived_hidden=archived_hidden,
+    )
 
 
 def connection_rows_by_id(*, ids: list[str]) -> list[ConnectionRow]:
@@ -152,10 +177,6 @@ class ConnectionDetail:
     @property
     def dependents(self) -> list[ResourceRef]:
         return [*self.datasets, *self.targets]
-
-    @property
-    def active_dependents(self) -> list[ResourceRef]:
-        return [d for d in self.dependents if d.archived_at is None]
 
 
 def connection_get(*, connection_id: str) -> Connection:

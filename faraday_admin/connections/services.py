@@ -171,6 +171,18 @@ def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> None:
     draft.write(Outcome.REJECTED, detail="; ".join(sorted(form.errors)))
 
 
+def connection_create_without_type(*, actor, type_key: str) -> None:
+    """Audit a create form sent with no connection type, or one the catalog doesn't know."""
+    _AuditDraft(actor=actor, action=Action.CREATE, connection_type=type_key).write(
+        Outcome.REJECTED,
+        detail=(
+            f"not sent: unknown connection type {type_key!r}"
+            if type_key
+            else "not sent: no connection type chosen"
+        ),
+    )
+
+
 def connection_create_rejected(*, actor, form: ConnectionForm) -> None:
     """Audit a create form that this app refused before it reached Faraday."""
     _form_rejected(
@@ -195,7 +207,6 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
     (a read timeout, a broken connection, a gateway's 502/503/504), it looks for the connection
     and returns it when found.
     """
-    claimed = _token_claim(user=actor, token=token)
     connection_type: ConnectionType = form.connection_type
     name = form.cleaned_data["name"]
     options = form.options_payload()
@@ -207,6 +218,15 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         options=options,
         secret_names=connection_type.secret_field_names,
     )
+    try:
+        claimed = _token_claim(user=actor, token=token)
+    except SubmissionTokenUnknown:
+        draft.write(Outcome.REJECTED, detail="not sent: the form had expired")
+        raise
+    except SubmissionAlreadyUsed as used:
+        draft.connection_id = used.faraday_id
+        draft.write(Outcome.REJECTED, detail="not sent: this form was already submitted")
+        raise
     started = time.monotonic()
     client = sent_at = None
     try:
@@ -308,7 +328,8 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
     """PATCH name and options (a merge patch: cleared fields go as null, blank secrets not at
     all, so Faraday keeps them). Returns the updated Connection.
 
-    Raises ActionRefused (nothing sent, no audit row) or the client's FaradayError (audited).
+    Raises ActionRefused (nothing sent; audit it with connection_write_refused) or the
+    client's FaradayError (audited).
     """
     connection_edit_check(connection=connection)
     options = form.options_payload()
@@ -348,8 +369,9 @@ def connection_action_check(*, action: str, detail: ConnectionDetail) -> None:
     connection = detail.row.connection
     if connection.managed:
         raise ActionRefused(messages.MANAGED_ACTION)
-    if action == "delete" and detail.active_dependents:
-        raise ActionRefused(messages.still_used_by(len(detail.active_dependents)))
+    if action == "delete" and detail.dependents:
+        archived = sum(1 for ref in detail.dependents if ref.archived_at is not None)
+        raise ActionRefused(messages.still_used_by(len(detail.dependents), archived))
     if action == "rotate" and connection.type not in KEY_PAIR_TYPES:
         raise ActionRefused(messages.key_pair_only(KEY_PAIR_TYPES))
     if action == "archive" and connection.is_archived:
@@ -364,8 +386,8 @@ def connection_action_perform(
     """Send one lifecycle action and audit it; `cascade` (archive, unarchive) takes the
     connection's datasets and targets along.
 
-    Raises ActionRefused (nothing sent, no audit row), ValueError for an unknown action, or the
-    client's FaradayError (audited).
+    Raises ActionRefused (nothing sent; audit it with connection_write_refused), ValueError
+    for an unknown action, or the client's FaradayError (audited).
     """
     connection_action_check(action=action, detail=detail)
     connection = detail.row.connection
@@ -384,6 +406,19 @@ def connection_action_perform(
         connection_id=connection.id,
     )
     _audited_call(draft, calls[action])
+
+
+def connection_write_refused(
+    *, actor, action: str, connection: Connection, refused: ActionRefused
+) -> None:
+    """Audit a write (`action`: "edit" or a lifecycle action) that this app refused to send."""
+    _AuditDraft(
+        actor=actor,
+        action=_AUDIT_ACTIONS[action],
+        connection_type=connection.type,
+        connection_name=connection.name,
+        connection_id=connection.id,
+    ).write(Outcome.REJECTED, detail=f"not sent: {refused}")
 
 
 def connection_write_unsent(*, actor, action: str, connection_id: str, error: FaradayError) -> None:

@@ -114,6 +114,8 @@ def connection_create_view(request):
         # The no-JavaScript way to switch type: re-render with the shared values kept.
         form = unbound_form(type_key, carried_values(request.POST))
         status = 200 if request.POST.get("action") == "choose-type" else INVALID
+        if status == INVALID:
+            services.connection_create_without_type(actor=request.user, type_key=type_key)
         return _render_create(
             request,
             form=form,
@@ -264,6 +266,10 @@ def connection_edit_view(request, connection_id: str):
     try:
         services.connection_edit_check(connection=connection)
     except services.ActionRefused as refused:
+        if request.method == "POST":
+            services.connection_write_refused(
+                actor=request.user, action="edit", connection=connection, refused=refused
+            )
         messages.error(request, str(refused))
         return _redirect(request, detail_url)
     context: dict[str, Any] = {"connection": connection}
@@ -369,9 +375,12 @@ def connection_action_view(request, connection_id: str, action: str):
         services.connection_action_check(action=action, detail=detail)
     except services.ActionRefused as refused:
         context["refusal"] = str(refused)
-        return render(
-            request, CONFIRM_TEMPLATE, context, status=200 if request.method == "GET" else 409
+        if request.method == "GET":
+            return render(request, CONFIRM_TEMPLATE, context)
+        services.connection_write_refused(
+            actor=request.user, action=action, connection=detail.row.connection, refused=refused
         )
+        return render(request, CONFIRM_TEMPLATE, context, status=409)
     if request.method == "GET":
         return render(request, CONFIRM_TEMPLATE, context)
     cascade = request.POST.get("cascade") == "on"

@@ -226,7 +226,9 @@ def test_unarchive_of_an_active_connection_is_refused(client, admin, faraday_rou
 # ---- delete ---------------------------------------------------------------------------------
 
 
-def test_delete_is_refused_while_active_dependents_exist(client, admin, faraday_router):
+def test_delete_is_refused_while_dependents_exist_and_the_refusal_is_audited(
+    client, admin, faraday_router
+):
     serve_detail(faraday_router, connection_json(), datasets=DATASETS, targets=TARGETS)
     faraday_router.delete(PATH).respond(204)
 
@@ -236,15 +238,18 @@ def test_delete_is_refused_while_active_dependents_exist(client, admin, faraday_
     for page in (_main(confirm), _main(response)):
         alert = page.find(role="alert")
         assert "used by 2 datasets or targets" in alert.text
-        assert "Archive or re-point them first" in alert.text
+        assert "Delete them or point them at another connection in Faraday first" in alert.text
         assert page.find("button", type="submit") is None
         assert "Orders dataset" in page.find("ul", class_="dependents").text
     assert response.status_code == 409
     assert upstream_writes(faraday_router) == []
-    assert AuditEntry.objects.count() == 0
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.outcome) == (Action.DELETE, Outcome.REJECTED)
+    assert (entry.faraday_connection_id, entry.connection_name) == (CONNECTION_ID, "Warehouse")
+    assert entry.detail.startswith("not sent: This connection is used by 2 datasets")
 
 
-def test_delete_goes_ahead_when_every_dependent_is_archived(client, admin, faraday_router):
+def test_delete_is_refused_while_only_archived_dependents_exist(client, admin, faraday_router):
     serve_detail(
         faraday_router,
         connection_json(),
@@ -254,9 +259,11 @@ def test_delete_goes_ahead_when_every_dependent_is_archived(client, admin, farad
 
     response = client.post(_url("delete"))
 
-    assert response.url == LIST_URL
-    assert upstream_writes(faraday_router) == [("DELETE", PATH, None)]
-    assert _messages(response) == ["Deleted “Warehouse”."]
+    assert response.status_code == 409
+    alert = _main(response).find(role="alert")
+    assert "used by 1 dataset or target" in alert.text
+    assert "archived ones count too, and 1 of these are" in alert.text
+    assert upstream_writes(faraday_router) == []
 
 
 # ---- rotate ---------------------------------------------------------------------------------
@@ -297,7 +304,7 @@ def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_k
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_managed_connection_refuses_every_action(client, admin, faraday_router, action):
-    url_name, _perm, connection, _write, _audit = ACTIONS[action]
+    url_name, _perm, connection, _write, audit_action = ACTIONS[action]
     serve_detail(faraday_router, {**connection, "managed": True})
     _answer_writes(faraday_router, connection)
 
@@ -309,7 +316,9 @@ def test_managed_connection_refuses_every_action(client, admin, faraday_router, 
         assert "managed by Faraday" in page.find(role="alert").text
         assert page.find("button", type="submit") is None
     assert upstream_writes(faraday_router) == []
-    assert AuditEntry.objects.count() == 0
+    refused = AuditEntry.objects.get()  # the POST only: looking at the page is no attempt
+    assert (refused.action, refused.outcome) == (audit_action, Outcome.REJECTED)
+    assert refused.detail == f"not sent: {messages.MANAGED_ACTION}"
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))

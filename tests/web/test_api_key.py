@@ -381,7 +381,7 @@ FAILURES = [
     pytest.param(404, "NOT_FOUND", "couldn't find", id="not-found"),
     pytest.param(500, "INTERNAL_SERVER_ERROR", "Faraday had a problem on its side.", id="server"),
     pytest.param(
-        503, "INTERNAL_SERVER_ERROR", "Faraday had a problem on its side.", id="unavailable"
+        503, "INTERNAL_SERVER_ERROR", "Faraday is temporarily unavailable.", id="unavailable"
     ),
     pytest.param(429, "RATE_LIMITED", "too many requests", id="rate-limited"),
 ]

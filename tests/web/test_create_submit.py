@@ -37,10 +37,17 @@ def assert_created_once(create_faraday, user, *, type_key: str, name: str) -> st
     )
     assert record.created_by == user
     assert record.created_by_username == user.username
-    audit = AuditEntry.objects.get()
-    assert (audit.action, audit.outcome) == (Action.CREATE, Outcome.SUCCESS)
+    audit = AuditEntry.objects.get(outcome=Outcome.SUCCESS)
+    assert audit.action == Action.CREATE
     assert audit.faraday_connection_id == connection_id
     return connection_id
+
+
+def assert_refusal_audited(detail: str, *, connection_id: str = "") -> None:
+    """The locally refused attempt has its own audit row; nothing was sent for it."""
+    refused = AuditEntry.objects.get(outcome=Outcome.REJECTED)
+    assert (refused.action, refused.detail) == (Action.CREATE, detail)
+    assert refused.faraday_connection_id == connection_id
 
 
 @pytest.mark.parametrize("required_only", [False, True], ids=["all-fields", "required-only"])
@@ -159,6 +166,7 @@ def test_double_submit_of_one_form_creates_once_and_both_land_on_that_connection
     )
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == detail_url(connection_id)
+    assert_refusal_audited("not sent: this form was already submitted", connection_id=connection_id)
 
 
 def test_double_submit_over_htmx_redirects_the_second_request_to_the_same_connection(
@@ -265,6 +273,29 @@ def test_purged_token_then_submitting_the_kept_form_creates_it_once(
         create_faraday, signed_in_onboarder, type_key="mysql", name=data["name"]
     )
     assert response["Location"] == detail_url(connection_id)
+    assert_refusal_audited("not sent: the form had expired")
+
+
+@pytest.mark.parametrize(
+    ("type_key", "detail"),
+    [
+        ("", "not sent: no connection type chosen"),
+        ("no_such_db", "not sent: unknown connection type 'no_such_db'"),
+    ],
+    ids=["missing", "unknown"],
+)
+def test_create_without_a_known_type_sends_nothing_and_is_audited(
+    client, signed_in_onboarder, create_faraday, type_key, detail
+):
+    data, _options = form_data("mysql", token_from_create_page(client))
+
+    response = client.post(CREATE_URL, {**data, "type": type_key})
+
+    assert response.status_code == 422
+    assert create_faraday.create_calls == 0
+    refused = AuditEntry.objects.get()
+    assert (refused.action, refused.outcome) == (Action.CREATE, Outcome.REJECTED)
+    assert (refused.connection_type, refused.detail) == (type_key, detail)
 
 
 def test_another_users_token_sends_nothing(

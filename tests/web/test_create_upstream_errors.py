@@ -128,8 +128,9 @@ FAILURES = [
     Failure(
         "503-retry-after",
         httpx.Response(503, json={"note": "Down for maintenance"}, headers={"Retry-After": "120"}),
-        "Faraday had a problem on its side.",
-        "Try again in a few minutes.",
+        "Faraday is temporarily unavailable.",
+        "Faraday says: “Down for maintenance”. Wait about 120 seconds, "
+        "check the connections list, then try again.",
         Outcome.FARADAY_ERROR,
         http_status=503,
         looks_for_it=True,

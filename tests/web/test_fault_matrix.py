@@ -220,10 +220,12 @@ FAULTS = [
     Fault(
         "503-retry-after",
         httpx.Response(503, json={"note": "Down for maintenance"}, headers={"Retry-After": "120"}),
-        ServerError(status=503),
+        ServerError(status=503, retry_after=120),
         Outcome.FARADAY_ERROR,
         http_status=503,
         lookups=1,
+        step_contains="Faraday says: “Down for maintenance”. Wait about 120 seconds, "
+        "check the connections list, then try again.",
     ),
     Fault(
         "429-retry-after",

@@ -42,6 +42,11 @@ def _row_names(response) -> list[str]:
     return [row.find("th").text for row in _rows(response)]
 
 
+def _link(node, text: str):
+    """The first link in `node` whose visible text is `text`, or None."""
+    return next((a for a in node.find_all("a") if a.text == text), None)
+
+
 # ---- sizes: 0, 1 and 1,000 connections, one upstream request each ---------------------------
 
 
@@ -67,6 +72,62 @@ def test_empty_state_for_a_viewer_without_create_permission_says_whom_to_ask(
     empty = parse(client.get(LIST_URL)).find(class_="empty-state")
 
     assert "Ask an Onboarder or Admin" in empty.text
+    assert empty.find("a", href=reverse("connections:create")) is None
+
+
+ARCHIVED_ONLY = [
+    connection_json("ar-1", name="Old warehouse", archived_at="2024-03-01T00:00:00Z"),
+    connection_json("ar-2", name="Old shop", archived_at="2024-04-01T00:00:00Z"),
+]
+
+
+def test_when_every_connection_is_archived_the_empty_state_says_so_and_offers_to_show_them(
+    client, viewer, faraday_router
+):
+    faraday_router.get("/connections").respond(json=ARCHIVED_ONLY)
+
+    response = client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert upstream_calls(faraday_router) == [("GET", "/v1/connections")]
+    assert _rows(response) == []
+    empty = parse(response).find(class_="empty-state")
+    assert "No connections yet" not in empty.text
+    assert "No active connections." in empty.text
+    assert "There are 2 archived connections, and archived connections are hidden" in empty.text
+    assert _link(empty, "Show archived connections").attrs["href"] == f"{LIST_URL}?archived=show"
+    assert empty.find("a", href=reverse("connections:create")) is not None
+
+
+def test_following_show_archived_connections_lists_them(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=ARCHIVED_ONLY)
+    empty = parse(client.get(LIST_URL)).find(class_="empty-state")
+
+    shown = client.get(_link(empty, "Show archived connections").attrs["href"])
+
+    assert set(_row_names(shown)) == {"Old warehouse", "Old shop"}
+
+
+def test_show_archived_link_keeps_the_sort(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=ARCHIVED_ONLY[:1])
+
+    empty = parse(client.get(LIST_URL, {"sort": "name"})).find(class_="empty-state")
+
+    assert "There is 1 archived connection," in empty.text
+    href = _link(empty, "Show archived connections").attrs["href"]
+    assert urlsplit(href).path == LIST_URL
+    assert parse_qs(urlsplit(href).query) == {"archived": ["show"], "sort": ["name"]}
+
+
+def test_all_archived_for_a_viewer_without_create_permission_offers_no_create_link(
+    client, django_user_model, faraday_router
+):
+    login(client, django_user_model, "view_connections")
+    faraday_router.get("/connections").respond(json=ARCHIVED_ONLY)
+
+    empty = parse(client.get(LIST_URL)).find(class_="empty-state")
+
+    assert _link(empty, "Show archived connections") is not None
     assert empty.find("a", href=reverse("connections:create")) is None
 
 
@@ -391,6 +452,43 @@ def test_following_a_paging_link_keeps_the_filters(client, viewer, faraday_route
     second = client.get(LIST_URL + next_href)
 
     assert _row_names(second) == [f"db-{i:03d}" for i in range(19, -1, -1)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "\x00"},
+        {"type": "postgres\x00"},
+        {"category": "\x00"},
+        {"archived": "show\x00"},
+        {"sort": "name\x00"},
+        {"page": "\x00"},
+        {"page": "99999999999999999999999"},
+        {"page": "1e400"},
+        {"page": "-5"},
+        {"page": "nan"},
+        {"page": "9" * 5000},
+    ],
+)
+def test_absurd_filter_values_show_the_list_not_an_error(client, viewer, faraday_router, query):
+    faraday_router.get("/connections").respond(json=many_connections(60))
+
+    response = client.get(LIST_URL, query)
+
+    assert response.status_code == 200
+    assert len(_row_names(response)) in (50, 10)
+    assert len(faraday_router.calls) == 1
+
+
+def test_search_holding_a_nul_character_is_ignored_and_not_echoed(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=MIXED)
+
+    response = client.get(LIST_URL, {"q": "sales\x00"})
+
+    assert response.status_code == 200
+    assert response.context["filters"].q == ""
+    assert len(_row_names(response)) == 5
+    assert "\x00" not in response.content.decode()
 
 
 # ---- faults and permissions -----------------------------------------------------------------
