@@ -8,6 +8,8 @@ Values are never stripped: the browser's `pattern` sees the raw value, so the se
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -34,6 +36,27 @@ class SecretTextarea(forms.Textarea):
 
     def format_value(self, value):
         return None
+
+
+# HTML's "valid floating-point number": all a number input ever submits (it sends "" for
+# anything else, such as "+5", " 5" or "5.").
+_HTML_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+class BrowserIntegerField(forms.IntegerField):
+    """A whole number as the browser's number input judges it: "1e3" and "5432.0" pass there,
+    so they pass here too (as 1000 and 5432); "5.5" fails in both."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if _HTML_NUMBER.fullmatch(text):
+            number = Decimal(text)
+            # Beyond a double's range the browser has no number either.
+            if number.adjusted() <= 308 and number == number.to_integral_value():
+                return int(number)
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class EcmaPatternValidator:
@@ -77,7 +100,7 @@ def build_field(spec: FieldSpec, *, secret_optional: bool = False) -> forms.Fiel
             **CARRY,
             **({"placeholder": str(spec.suggested_value)} if spec.suggested_value else {}),
         }
-        return forms.IntegerField(
+        return BrowserIntegerField(
             min_value=spec.min, max_value=spec.max, widget=forms.NumberInput(attrs), **common
         )
     if spec.kind == "boolean":

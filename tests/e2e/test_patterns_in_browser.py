@@ -9,8 +9,10 @@ real inputs of every type's form, and `faraday_admin.catalog`'s checker must giv
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from faraday_admin.catalog import get_catalog
+from faraday_admin.connections.forms import form_class_for
 
 pytestmark = pytest.mark.e2e
 
@@ -98,3 +100,65 @@ def test_every_catalog_pattern_gives_the_same_verdict_in_chromium_as_on_the_serv
     assert documented | {catalog.name_field.pattern} == set(checked)
     one_sided = [pattern for pattern, verdicts in checked.items() if verdicts != {True, False}]
     assert one_sided == [], f"add samples that these patterns accept and refuse: {one_sided}"
+
+
+# Spellings of a number: those a number input keeps (HTML's floating-point grammar) and those it
+# empties, whole or not, in range or not.
+NUMBER_SAMPLES = [
+    "5432",
+    "5432.0",
+    "5.432e3",
+    "54320E-1",
+    ".5e1",
+    "5432.5",
+    "0",
+    "-1",
+    "65535",
+    "65536",
+    "6.5536e4",
+    "1e400",
+    "+5432",
+    " 5432",
+    "5432.",
+    "0x10",
+    "5_432",
+    "",
+]
+
+
+def test_every_integer_field_gives_the_same_verdict_in_chromium_as_on_the_server(signed_in):
+    page = signed_in
+    disagreements = []
+    for type_key, connection_type in get_catalog().types.items():
+        form = form_class_for(type_key)()
+        integers = [spec.name for spec in connection_type.fields if spec.kind == "integer"]
+        if not integers:
+            continue
+        page.goto(f"/connections/new/?type={type_key}")
+        for name in integers:
+            verdicts = page.locator(f"#create-form [name={name}]").evaluate(
+                """(input, samples) => samples.map(text => {
+                    input.value = text;
+                    const kept = input.value === text && text !== '';
+                    const v = input.validity;
+                    const ok = kept && !v.stepMismatch && !v.rangeOverflow && !v.rangeUnderflow;
+                    const number = ok ? Number(input.value) : null;
+                    input.value = '';
+                    return [ok, number];
+                })""",
+                NUMBER_SAMPLES,
+            )
+            field = form.fields[name]
+            for text, (browser_ok, browser_number) in zip(NUMBER_SAMPLES, verdicts, strict=True):
+                if not text:
+                    continue
+                try:
+                    server_number, server_ok = field.clean(text), True
+                except ValidationError:
+                    server_number, server_ok = None, False
+                if (browser_ok, browser_number) != (server_ok, server_number):
+                    disagreements.append(
+                        f"{type_key}.{name} {text!r}: browser {browser_ok} {browser_number}, "
+                        f"server {server_ok} {server_number}"
+                    )
+    assert disagreements == [], "\n".join(disagreements)

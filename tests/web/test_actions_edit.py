@@ -154,6 +154,12 @@ def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, ed
     assert CANARY not in str(entry.options)
     form = parse(response).find("form", id="edit-form")
     assert form.find(class_="field-errors") is not None
+    # Blank keeps the stored secret, so the note only asks for a new one to be retyped.
+    [wrapper] = [div for div in form.find_all("div", class_="field") if div.find(name="password")]
+    assert wrapper.find("p", class_="secret-again").text == (
+        "For your security this isn't kept between attempts: if you entered a new one, "
+        "type it again."
+    )
 
 
 def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, faraday):
@@ -169,6 +175,10 @@ def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, f
     assert "managed by Faraday and can't be edited" in " ".join(
         str(m) for m in get_messages(response.wsgi_request)
     )
+    refused = AuditEntry.objects.get()  # the POST only: opening the page is no attempt
+    assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)
+    assert refused.faraday_connection_id == CONNECTION_ID
+    assert refused.detail.startswith("not sent: This connection is managed by Faraday")
 
 
 def test_edit_without_permission_is_403_and_reaches_no_upstream(client, django_user_model, faraday):

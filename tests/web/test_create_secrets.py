@@ -70,9 +70,21 @@ def test_secret_never_comes_back_when_the_form_is_refused_here(
     assert response.status_code == 422
     assert create_faraday.create_calls == 0
     assert_no_canary(response)
-    control = parse_html(response.content).by_id("type-fields").control(secret_name)
+    fields = parse_html(response.content).by_id("type-fields")
+    control = fields.control(secret_name)
     assert "value" not in control.attrs
     assert control.text.strip() == ""
+    # The field says why it is empty, right beside it.
+    [wrapper] = [
+        div
+        for div in fields.find_all("div")
+        if "field" in (div.attrs.get("class") or "").split()
+        and any(node.attrs.get("name") == secret_name for node in div.iter())
+    ]
+    verb = "paste" if secret_name == "credentials_json" else "type"
+    note = wrapper.find("p", class_="help secret-again")
+    assert note is not None, f"{type_key}.{secret_name} doesn't say it must be entered again"
+    assert note.text.strip().endswith(f"isn't kept between attempts: {verb} it again.")
     assert_audit_masks_canary()
 
 

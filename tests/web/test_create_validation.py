@@ -73,7 +73,26 @@ REJECTED = [
     ("port", "0", "Ensure this value is greater than or equal to 1."),
     ("port", "65536", "Ensure this value is less than or equal to 65535."),
     ("port", "3306abc", "Enter a whole number."),
+    # What a number input never sends, and what it refuses itself (not whole, out of range).
+    ("port", "+3306", "Enter a whole number."),
+    ("port", " 3306", "Enter a whole number."),
+    ("port", "3306.", "Enter a whole number."),
+    ("port", "3306.5", "Enter a whole number."),
+    ("port", "1e400", "Enter a whole number."),
+    ("port", "6.5536e4", "Ensure this value is less than or equal to 65535."),
 ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"), [("3306", 3306), ("3306.0", 3306), ("3.306e3", 3306), ("33060E-1", 3306)]
+)
+def test_port_spelled_as_the_browser_allows_is_sent_as_that_integer(
+    client, create_faraday, mysql_data, typed, sent
+):
+    response = client.post(CREATE_URL, mysql_data | {"port": typed})
+
+    assert response.status_code == 302
+    assert create_faraday.create_bodies()[0]["options"]["port"] == sent
 
 
 @pytest.mark.parametrize(("field", "value", "message"), REJECTED, ids=repr)
@@ -224,15 +243,30 @@ def test_faraday_validation_error_on_name_lands_on_the_name_field(
     assert form_errors(doc) == []
 
 
+NO_PATH = object()  # the item has no "path" key at all
+
+
 @pytest.mark.parametrize(
-    "path", ["/options/nonexistent", "/weird", "/options", "options.type", "", "/options/host/x"]
+    "path",
+    [
+        "/options/nonexistent",
+        "/weird",
+        "/options",
+        "options.type",
+        "",
+        "/options/host/x",
+        NO_PATH,
+        ["options", "host"],
+        None,
+    ],
 )
 def test_unmappable_validation_path_goes_to_the_form_level_list_with_its_suggestion(
     client, create_faraday, mysql_data, path
 ):
-    refuse(
-        create_faraday, {"path": path, "message": "Something is off.", "suggestion": "Try again."}
-    )
+    item = {"message": "Something is off.", "suggestion": "Try again."}
+    if path is not NO_PATH:
+        item["path"] = path
+    refuse(create_faraday, item)
 
     response = client.post(CREATE_URL, mysql_data)
 
