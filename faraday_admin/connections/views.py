@@ -48,12 +48,7 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
 @require_GET
 def connection_list_view(request):
     filters = selectors.ListFilters.from_query(request.GET)
-    context: dict[str, Any] = {
-        "filters": filters,
-        "catalog": get_catalog(),
-        "sorts": selectors.SORTS,
-        "archived_choices": selectors.ARCHIVED_CHOICES,
-    }
+    context: dict[str, Any] = {"filters": filters}
     try:
         context["listing"] = selectors.connection_list(filters=filters)
     except FaradayError as error:

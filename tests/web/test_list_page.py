@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from faraday_admin.catalog import get_catalog
 from faraday_admin.connections.models import ConnectionRecord
 from tests.web.list_helpers import (
     CONNECTION_ID,
@@ -415,6 +416,32 @@ def test_filter_form_shows_the_filters_in_use(client, viewer, faraday_router):
         ]
         assert [o.attrs["value"] for o in selected] == [value], name
     assert form.find("a", href=LIST_URL).text == "Clear filters"
+
+
+def test_filter_menus_offer_every_status_category_and_type_grouped_by_category(
+    client, viewer, faraday_router
+):
+    faraday_router.get("/connections").respond(json=MIXED)
+    catalog = get_catalog()
+
+    form = parse(client.get(LIST_URL)).find("form", class_="filters")
+
+    def values(select) -> list[str]:
+        return [option.attrs["value"] for option in select.find_all("option")]
+
+    assert values(form.find("select", name="status")) == ["", *catalog.statuses]
+    groups = catalog.by_category()
+    assert values(form.find("select", name="category")) == ["", *(key for key, _, _ in groups)]
+    type_menu = form.find("select", name="type")
+    assert [g.attrs["label"] for g in type_menu.find_all("optgroup")] == [
+        label for _, label, _ in groups
+    ]
+    assert sorted(values(type_menu)) == sorted(["", *catalog.types])
+    defaults = {"status": "", "category": "", "type": "", "archived": "hide", "sort": "-created"}
+    for name, default in defaults.items():
+        select = form.find("select", name=name)
+        chosen = [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs]
+        assert chosen == [default], name
 
 
 def test_paging_links_keep_every_filter(client, viewer, faraday_router):
