@@ -75,3 +75,17 @@ def audit_record(
         options=_storable(redact_options(options or {}, secret_names)),
         detail=_storable(detail),
     )
+
+
+def audit_permission_refused(
+    *, actor, action: Action, connection_id: str = "", connection_type: str = ""
+) -> AuditEntry:
+    """Audit a write that this app refused because the person's role doesn't allow it."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        outcome=Outcome.REJECTED,
+        connection_type=connection_type,
+        faraday_connection_id=connection_id,
+        detail="not sent: the person's role doesn't allow it",
+    )

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from faraday_admin.audit.models import Action, Outcome
-from faraday_admin.audit.services import audit_record, outcome_for_error
+from faraday_admin.audit.services import audit_permission_refused, audit_record, outcome_for_error
 from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
 from faraday_admin.connections import messages
 from faraday_admin.connections.forms import ConnectionForm
@@ -419,6 +419,14 @@ def connection_write_refused(
         connection_name=connection.name,
         connection_id=connection.id,
     ).write(Outcome.REJECTED, detail=f"not sent: {refused}")
+
+
+def connection_write_forbidden(*, actor, action: str, connection_id: str) -> None:
+    """Audit a write (`action`: "edit" or a lifecycle action) refused because the person's role
+    doesn't allow it; the connection isn't read for someone who may not change it."""
+    audit_permission_refused(
+        actor=actor, action=_AUDIT_ACTIONS[action], connection_id=connection_id
+    )
 
 
 def connection_write_unsent(*, actor, action: str, connection_id: str, error: FaradayError) -> None:

@@ -15,6 +15,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
+from faraday_admin.audit.decorators import write_permission_required
+from faraday_admin.audit.models import Action
 from faraday_admin.catalog import KEY_PAIR_TYPES, get_catalog
 from faraday_admin.connections import messages as words
 from faraday_admin.connections import selectors, services
@@ -93,7 +95,7 @@ def _render_create(
 
 
 @sensitive_post_parameters()
-@permission_required(roles.CREATE_CONNECTION, raise_exception=True)
+@write_permission_required(roles.CREATE_CONNECTION, Action.CREATE)
 @require_http_methods(["GET", "POST"])
 def connection_create_view(request):
     if request.method == "GET":
@@ -246,7 +248,7 @@ def connection_status_view(request, connection_id: str):
 
 
 @sensitive_post_parameters()
-@permission_required(roles.EDIT_CONNECTION, raise_exception=True)
+@write_permission_required(roles.EDIT_CONNECTION, Action.EDIT)
 @require_http_methods(["GET", "POST"])
 def connection_edit_view(request, connection_id: str):
     try:
@@ -356,6 +358,10 @@ ACTIONS = {
 def connection_action_view(request, connection_id: str, action: str):
     spec = ACTIONS[action]
     if not request.user.has_perm(spec.permission):
+        if request.method == "POST":
+            services.connection_write_forbidden(
+                actor=request.user, action=action, connection_id=connection_id
+            )
         raise PermissionDenied
     try:
         detail = selectors.connection_detail(connection_id=connection_id)

@@ -13,6 +13,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from faraday_admin.audit.decorators import write_permission_required
+from faraday_admin.audit.models import Action
 from faraday_admin.connections.messages import describe_error
 from faraday_admin.core import roles, selectors, services
 from faraday_admin.core.forms import ApiKeyForm
@@ -37,7 +39,7 @@ def _back_to_settings(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
-@permission_required(roles.MANAGE_API_KEY, raise_exception=True)
+@write_permission_required(roles.MANAGE_API_KEY, Action.KEY_SAVE)
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -58,7 +60,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return _back_to_settings(request)
 
 
-@permission_required(roles.MANAGE_API_KEY, raise_exception=True)
+@write_permission_required(roles.MANAGE_API_KEY, Action.KEY_CLEAR)
 @require_POST
 def api_key_clear_view(request: HttpRequest) -> HttpResponse:
     if services.api_key_clear(actor=request.user):

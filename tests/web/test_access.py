@@ -213,6 +213,18 @@ WRITES = (
     ("core:key-test", ADMIN),
     ("core:key-clear", ADMIN),
 )
+# The audit action a refused attempt is logged under; testing the key changes nothing.
+WRITE_ACTIONS = {
+    "connections:archive": Action.ARCHIVE,
+    "connections:unarchive": Action.UNARCHIVE,
+    "connections:delete": Action.DELETE,
+    "connections:rotate": Action.ROTATE,
+    "connections:force-update": Action.FORCE_UPDATE,
+    "connections:edit": Action.EDIT,
+    "connections:create": Action.CREATE,
+    "core:settings": Action.KEY_SAVE,
+    "core:key-clear": Action.KEY_CLEAR,
+}
 
 
 @pytest.mark.parametrize(
@@ -231,12 +243,27 @@ def test_write_by_a_role_without_permission_is_refused_before_any_change(
     before = AuditEntry.objects.count()
     target = demo_connections["snowflake"]
     args = [target.id] if name.startswith("connections:") and name != "connections:create" else []
-    data = {"name": "Renamed", "api_key": "another-key-0123456789", "cascade": "on"}
+    data = {
+        "name": "Renamed",
+        "type": "snowflake",
+        "api_key": "another-key-0123456789",
+        "cascade": "on",
+    }
 
     response = client_for(role).post(reverse(name, args=args), data)
 
     assert response.status_code == 403
-    assert AuditEntry.objects.count() == before
+    refused = list(AuditEntry.objects.order_by("id")[before:])
+    if name in WRITE_ACTIONS:
+        [entry] = refused
+        assert (entry.action, entry.outcome) == (WRITE_ACTIONS[name], Outcome.REJECTED)
+        assert entry.actor_username == f"{role.lower()}-user"
+        assert entry.detail == "not sent: the person's role doesn't allow it"
+        assert entry.faraday_connection_id == (str(target.id) if args else "")
+        assert entry.connection_type == ("snowflake" if name == "connections:create" else "")
+        assert "another-key" not in str(entry.options) + entry.detail
+    else:
+        assert refused == []
     assert StoredApiKey.objects.get().last4 == "abcd"
     row = SimulatedConnection.objects.get(pk=target.id)
     assert row.name == target.name

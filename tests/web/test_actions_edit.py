@@ -187,7 +187,9 @@ def test_edit_without_permission_is_403_and_reaches_no_upstream(client, django_u
     assert client.get(EDIT_URL).status_code == 403
     assert client.post(EDIT_URL, FORM).status_code == 403
     assert faraday.calls.call_count == 0
-    assert AuditEntry.objects.count() == 0
+    refused = AuditEntry.objects.get()  # the POST only: looking at the page is no attempt
+    assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)
+    assert refused.faraday_connection_id == CONNECTION_ID
 
 
 def test_edit_post_without_csrf_token_is_refused(django_user_model, faraday):

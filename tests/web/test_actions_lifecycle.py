@@ -325,7 +325,7 @@ def test_managed_connection_refuses_every_action(client, admin, faraday_router, 
 def test_user_lacking_the_permission_gets_403_and_no_upstream_request(
     client, django_user_model, faraday_router, action
 ):
-    url_name, perm, connection, _write, _audit = ACTIONS[action]
+    url_name, perm, connection, _write, audit_action = ACTIONS[action]
     login(client, django_user_model, *(p for p in ALL_PERMISSIONS if p != perm))
     serve_detail(faraday_router, connection)
     _answer_writes(faraday_router, connection)
@@ -333,7 +333,9 @@ def test_user_lacking_the_permission_gets_403_and_no_upstream_request(
     assert client.get(_url(url_name)).status_code == 403
     assert client.post(_url(url_name), {"cascade": "on"}).status_code == 403
     assert faraday_router.calls.call_count == 0
-    assert AuditEntry.objects.count() == 0
+    refused = AuditEntry.objects.get()  # the POST only: looking at the page is no attempt
+    assert (refused.action, refused.outcome) == (audit_action, Outcome.REJECTED)
+    assert refused.faraday_connection_id == CONNECTION_ID
 
 
 def test_anonymous_user_cannot_act(client, faraday_router):
