@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -185,12 +186,21 @@ def connection_type_fields_view(request):
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)
 @require_GET
 def connection_type_picker_view(request):
+    """The type select narrowed to the search (htmx swap), keeping the chosen type; when that
+    type's fields aren't shown (this search cut their request short), they come along."""
+    type_key = request.GET.get("type", "")
     context = {
         "type_groups": selectors.connection_types_search(request.GET.get("q", "")),
-        "selected_type": request.GET.get("type", ""),
+        "selected_type": type_key,
         "query": request.GET.get("q", ""),
     }
-    return render(request, f"{CREATE_TEMPLATE}#type-select", context)
+    response = render(request, f"{CREATE_TEMPLATE}#type-select", context)
+    form = unbound_form(type_key, carried_values(request.GET))
+    if form is not None and request.GET.get("shown") != type_key:
+        fields = {"form": form, "oob": True}
+        response.write(render_to_string(f"{CREATE_TEMPLATE}#type-fields", fields, request))
+        push_url(response, reverse("connections:create") + f"?type={type_key}")
+    return response
 
 
 # ---- detail and edit ------------------------------------------------------------------------

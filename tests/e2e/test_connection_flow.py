@@ -88,6 +88,34 @@ def test_a_type_chosen_while_a_search_is_in_flight_stays_chosen(signed_in):
     expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
 
 
+def test_a_search_sent_while_the_chosen_types_fields_load_still_shows_those_fields(signed_in):
+    """The search cuts the fields request short (one request at a time), so it brings them."""
+    page = signed_in
+    page.goto("/connections/new/")
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/connections/new/fields/**", hold)
+    page.get_by_label("Connection type").select_option("postgres")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the fields request never reached the network"
+
+    search_types(page, "gres", _types_matching("gres"))
+    for route in held:
+        route.continue_()
+    page.unroute("**/connections/new/fields/**")
+    expect(page.locator(".htmx-request")).to_have_count(0)
+    expect(page.locator("#id_type")).to_have_value("postgres")
+    expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
+    expect(page.locator("#type-fields")).to_have_count(1)
+    assert page.url.endswith("/connections/new/?type=postgres")
+
+
 def test_invalid_host_is_refused_by_the_browser_before_any_post(signed_in, artifacts):
     page = signed_in
     page.goto("/connections/new/")

@@ -248,11 +248,14 @@ class Node:
         return " ".join(self.text.split())
 
     def controls(self) -> list[Node]:
-        """Form controls (input, select, textarea) that carry a name."""
+        """Form controls (input, select, textarea) that carry a name and belong to the form
+        they sit in (not given to another one with `form=`, like the type search's)."""
         return [
             n
             for n in self.iter()
-            if n.tag in ("input", "select", "textarea") and n.attrs.get("name")
+            if n.tag in ("input", "select", "textarea")
+            and n.attrs.get("name")
+            and not n.attrs.get("form")
         ]
 
     def control(self, name: str) -> Node:

@@ -299,10 +299,30 @@ def test_type_search_without_match_says_so_and_lists_nothing(client, signed_in_o
 
 
 def test_type_search_keeps_the_chosen_type_selected(client, signed_in_onboarder):
-    response = client.get(TYPES_URL, {"q": "snow", "type": "snowflake"}, headers=HTMX)
+    query = {"q": "snow", "type": "snowflake", "shown": "snowflake"}
+    response = client.get(TYPES_URL, query, headers=HTMX)
 
-    select = parse_html(response.content).by_id("id_type")
-    assert "selected" in select.find("option", value="snowflake").attrs
+    doc = parse_html(response.content)
+    assert "selected" in doc.by_id("id_type").find("option", value="snowflake").attrs
+    assert doc.find(id="type-fields") is None, "the fields shown already match the choice"
+    assert "HX-Push-Url" not in response
+
+
+def test_type_search_brings_the_chosen_types_fields_when_they_are_not_shown(
+    client, signed_in_onboarder
+):
+    # The search cut short the fields request of the type just chosen: mysql's are still shown.
+    query = {"q": "snow", "type": "snowflake", "shown": "mysql", "database": "analytics"}
+    response = client.get(TYPES_URL, query, headers=HTMX)
+
+    doc = parse_html(response.content)
+    assert "selected" in doc.by_id("id_type").find("option", value="snowflake").attrs
+    fields = doc.by_id("type-fields")
+    assert fields.attrs["hx-swap-oob"] == "true"
+    assert "Snowflake details" in fields.text
+    assert fields.control("database").attrs["value"] == "analytics"
+    assert doc.by_id("fields-shown").attrs["value"] == "snowflake"
+    assert response["HX-Push-Url"] == f"{CREATE_URL}?type=snowflake"
 
 
 def test_create_page_with_type_query_preselects_that_type(client, signed_in_onboarder):
