@@ -8,8 +8,8 @@ Values are never stripped: the browser's `pattern` sees the raw value, so the se
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -38,23 +38,23 @@ class SecretTextarea(forms.Textarea):
         return None
 
 
-# HTML's "valid floating-point number": all a number input ever submits (it sends "" for
-# anything else, such as "+5", " 5" or "5.").
-_HTML_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
+# HTML's "valid floating-point number", ASCII digits only: all a number input ever submits (it
+# sends "" for anything else, such as "+5", " 5", "5." or Arabic-Indic digits).
+_HTML_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 class BrowserIntegerField(forms.IntegerField):
-    """A whole number as the browser's number input judges it: "1e3" and "5432.0" pass there,
-    so they pass here too (as 1000 and 5432); "5.5" fails in both."""
+    """A whole number as the browser's number input judges it: it parses the text as a double,
+    so "1e3" and "5432.0" pass there (as 1000 and 5432) and pass here too; "5.5" and "1e400"
+    (no finite double) fail in both."""
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         text = str(value)
         if _HTML_NUMBER.fullmatch(text):
-            number = Decimal(text)
-            # Beyond a double's range the browser has no number either.
-            if number.adjusted() <= 308 and number == number.to_integral_value():
+            number = float(text)
+            if math.isfinite(number) and number.is_integer():
                 return int(number)
         raise ValidationError(self.error_messages["invalid"], code="invalid")
 

@@ -79,6 +79,8 @@ REJECTED = [
     ("port", "3306.", "Enter a whole number."),
     ("port", "3306.5", "Enter a whole number."),
     ("port", "1e400", "Enter a whole number."),
+    ("port", "1e99999999999999999999", "Enter a whole number."),
+    ("port", "٣٣٠٦", "Enter a whole number."),
     ("port", "6.5536e4", "Ensure this value is less than or equal to 65535."),
 ]
 
