@@ -6,6 +6,7 @@ the labels for Faraday's validation paths (which is why the path reading lives h
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,6 +133,16 @@ _AUTH_CODES = {
 }
 
 
+def _wait_words(seconds: float | None, unknown: str) -> str:
+    """Retry-After in words: "about 30 seconds", "about 2 minutes"; `unknown` when not given."""
+    if not seconds or seconds <= 0:
+        return unknown
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} second{'s' if round(seconds) > 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"about {minutes} minutes"
+
+
 def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
     """Turn any client error into a title and a next step a non-engineer can act on.
 
@@ -162,14 +173,14 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
         title = "Faraday couldn't find that connection."
         step = "It may have been deleted. Go back to the list and refresh it."
     elif isinstance(error, RateLimited):
-        wait = f" about {int(error.retry_after)} seconds" if error.retry_after else " a minute"
         title = "Faraday is receiving too many requests right now."
-        step = f"Nothing was changed. Wait{wait} and try again."
+        step = (
+            f"Nothing was changed. Wait {_wait_words(error.retry_after, 'a minute')} and try again."
+        )
     elif isinstance(error, ServerError) and error.status == 503:
-        said = f"Faraday says: “{error.note}”. " if error.note else ""
-        wait = f"about {int(error.retry_after)} seconds" if error.retry_after else "a few minutes"
+        said = f"Faraday says: {error.note.strip().rstrip('.')}. " if error.note else ""
         title = "Faraday is temporarily unavailable."
-        step = f"{said}Wait {wait}, check the connections list, then try again."
+        step = f"{said}Wait {_wait_words(error.retry_after, 'a few minutes')} and try again."
     elif isinstance(error, ServerError):
         title = "Faraday had a problem on its side."
         step = (
@@ -351,11 +362,17 @@ def unknown_type_edit(type_key: str) -> str:
 
 def still_used_by(count: int, archived: int) -> str:
     plural = "s" if count != 1 else ""
-    archived_note = f"; archived ones count too, and {archived} of these are" if archived else ""
+    if archived == count:
+        archived_note = " They are archived, but archived ones still count."
+    elif archived:
+        archived_note = f" {archived} of them {'is' if archived == 1 else 'are'} archived, "
+        archived_note += "but archived ones still count."
+    else:
+        archived_note = ""
     return (
-        f"This connection is used by {count} dataset{plural} or target{plural} "
-        f"(listed below{archived_note}). Delete them or point them at another connection "
-        "in Faraday first, or archive this connection instead."
+        f"This connection is used by {count} dataset{plural} or target{plural} (listed below)."
+        f"{archived_note} Delete them or point them at another connection in Faraday first, "
+        "or archive this connection instead."
     )
 
 

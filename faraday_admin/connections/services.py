@@ -202,10 +202,10 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
     """Create the connection in Faraday once per token.
 
     Returns the new Connection. Raises SubmissionTokenUnknown or SubmissionAlreadyUsed (nothing
-    sent), or the client's FaradayError (after releasing the token, so the person can correct
-    and resubmit the same form). After an answer that leaves it unclear whether the POST landed
-    (a read timeout, a broken connection, a gateway's 502/503/504), it looks for the connection
-    and returns it when found.
+    sent; audited here as rejected), or the client's FaradayError (after releasing the token,
+    so the person can correct and resubmit the same form). After an answer that leaves it
+    unclear whether the POST landed (a read timeout, a broken connection, a gateway's
+    502/503/504), it looks for the connection and returns it when found.
     """
     connection_type: ConnectionType = form.connection_type
     name = form.cleaned_data["name"]
@@ -221,7 +221,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
     try:
         claimed = _token_claim(user=actor, token=token)
     except SubmissionTokenUnknown:
-        draft.write(Outcome.REJECTED, detail="not sent: the form had expired")
+        draft.write(Outcome.REJECTED, detail="not sent: the form's one-time code wasn't recognised")
         raise
     except SubmissionAlreadyUsed as used:
         draft.connection_id = used.faraday_id

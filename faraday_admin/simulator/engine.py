@@ -321,13 +321,14 @@ def _delete_connection(call: _Call, connection_id: str) -> SimResponse:
     with transaction.atomic():
         connection = _find(connection_id, lock=True)
         _refuse_managed(connection)
-        active = list(connection.dependents.filter(archived_at__isnull=True))
-        if active:
+        # Archived datasets and targets still read from it: they count too.
+        dependents = list(connection.dependents.all())
+        if dependents:
             raise _ApiError(
                 409,
                 "CONFLICT",
-                f"This connection is still used by {_describe_dependents(active)}; "
-                "archive or delete them first.",
+                f"This connection is still used by {_describe_dependents(dependents)}; "
+                "delete them or point them elsewhere first.",
             )
         connection.delete()
     return _no_content()

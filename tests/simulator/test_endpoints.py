@@ -228,9 +228,8 @@ def test_patch_of_a_managed_connection_is_forbidden(api):
     assert _code(response) == (403, "FORBIDDEN")
 
 
-def test_delete_without_active_dependents_is_204_and_removes_it(api):
+def test_delete_without_dependents_is_204_and_removes_it(api):
     created = api.create()
-    _dependent(created["id"], archived_at=START)
 
     response = api("DELETE", f"/connections/{created['id']}")
 
@@ -238,7 +237,18 @@ def test_delete_without_active_dependents_is_204_and_removes_it(api):
     assert _code(api("GET", f"/connections/{created['id']}")) == (404, "NOT_FOUND")
 
 
-def test_delete_with_active_dependents_is_conflict_naming_the_count(api):
+def test_delete_with_only_archived_dependents_is_still_a_conflict(api):
+    created = api.create()
+    _dependent(created["id"], archived_at=START)
+
+    response = api("DELETE", f"/connections/{created['id']}")
+
+    assert _code(response) == (409, "CONFLICT")
+    assert "1 dataset" in response.json()["note"]
+    assert SimulatedConnection.objects.exists()
+
+
+def test_delete_with_dependents_is_conflict_naming_the_count(api):
     created = api.create()
     _dependent(created["id"], name="A")
     _dependent(created["id"], name="B")

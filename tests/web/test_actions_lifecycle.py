@@ -262,7 +262,7 @@ def test_delete_is_refused_while_only_archived_dependents_exist(client, admin, f
     assert response.status_code == 409
     alert = _main(response).find(role="alert")
     assert "used by 1 dataset or target" in alert.text
-    assert "archived ones count too, and 1 of these are" in alert.text
+    assert "They are archived, but archived ones still count." in alert.text
     assert upstream_writes(faraday_router) == []
 
 

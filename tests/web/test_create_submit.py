@@ -273,7 +273,7 @@ def test_purged_token_then_submitting_the_kept_form_creates_it_once(
         create_faraday, signed_in_onboarder, type_key="mysql", name=data["name"]
     )
     assert response["Location"] == detail_url(connection_id)
-    assert_refusal_audited("not sent: the form had expired")
+    assert_refusal_audited("not sent: the form's one-time code wasn't recognised")
 
 
 @pytest.mark.parametrize(

@@ -129,8 +129,7 @@ FAILURES = [
         "503-retry-after",
         httpx.Response(503, json={"note": "Down for maintenance"}, headers={"Retry-After": "120"}),
         "Faraday is temporarily unavailable.",
-        "Faraday says: “Down for maintenance”. Wait about 120 seconds, "
-        "check the connections list, then try again.",
+        "Faraday says: Down for maintenance. Wait about 2 minutes and try again.",
         Outcome.FARADAY_ERROR,
         http_status=503,
         looks_for_it=True,

@@ -224,8 +224,7 @@ FAULTS = [
         Outcome.FARADAY_ERROR,
         http_status=503,
         lookups=1,
-        step_contains="Faraday says: “Down for maintenance”. Wait about 120 seconds, "
-        "check the connections list, then try again.",
+        step_contains="Faraday says: Down for maintenance. Wait about 2 minutes and try again.",
     ),
     Fault(
         "429-retry-after",
@@ -592,3 +591,20 @@ def test_list_page_with_upstream_fault_answers_502_with_its_banner_and_no_rows(
     if isinstance(fault.expected, RateLimited):
         assert sleeps == [30.0] * len(sleeps)  # Retry-After is honoured
     assert AuditEntry.objects.count() == 0  # reads are not audited
+
+
+@pytest.mark.parametrize(
+    ("error", "step"),
+    [
+        (RateLimited(status=429, retry_after=0.4), "Nothing was changed. Wait about 1 second"),
+        (RateLimited(status=429, retry_after=30), "Nothing was changed. Wait about 30 seconds"),
+        (RateLimited(status=429, retry_after=3600), "Nothing was changed. Wait about 60 minutes"),
+        (RateLimited(status=429), "Nothing was changed. Wait a minute"),
+        (ServerError(status=503, retry_after=61), "Wait about 61 seconds"),
+        (ServerError(status=503, retry_after=91), "Wait about 2 minutes"),
+        (ServerError(status=503, note="Back soon."), "Faraday says: Back soon. Wait a few"),
+    ],
+    ids=repr,
+)
+def test_a_wait_faraday_asks_for_is_said_in_plain_seconds_or_minutes(error, step):
+    assert describe_error(error).next_step.startswith(step)
