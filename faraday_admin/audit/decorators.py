@@ -11,9 +11,12 @@ from faraday_admin.audit.models import Action
 from faraday_admin.audit.services import audit_permission_refused
 
 
-def write_permission_required(perm: str, action: Action) -> Callable:
+def write_permission_required(
+    perm: str, action: Action, *, type_from_post: bool = False
+) -> Callable:
     """Like `permission_required(perm, raise_exception=True)`, and a POST refused for want of
-    `perm` leaves a "rejected" audit row for `action` (reading a page is no attempt)."""
+    `perm` leaves a "rejected" audit row for `action` (reading a page is no attempt).
+    `type_from_post`: record the connection type the POST names (the create form's)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -24,9 +27,7 @@ def write_permission_required(perm: str, action: Action) -> Callable:
                         actor=request.user,
                         action=action,
                         connection_id=str(kwargs.get("connection_id", "")),
-                        connection_type=request.POST.get("type", "")
-                        if action == Action.CREATE
-                        else "",
+                        connection_type=request.POST.get("type", "") if type_from_post else "",
                     )
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -148,7 +148,7 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     # Anything not yet final is followed, including statuses Faraday hasn't documented.
     active = [row.connection.id for row in rows if not row.connection.is_terminal]
     archived_hidden = 0
-    if filters.archived == "hide":
+    if not connections and not filters.is_filtered:
         # Counted so an empty page can say the connections are archived, not missing.
         with_archived = replace(filters, archived="only")
         archived_hidden = sum(1 for c in everything if with_archived.matches(c))

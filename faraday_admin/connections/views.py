@@ -96,7 +96,7 @@ def _render_create(
 
 
 @sensitive_post_parameters()
-@write_permission_required(roles.CREATE_CONNECTION, Action.CREATE)
+@write_permission_required(roles.CREATE_CONNECTION, Action.CREATE, type_from_post=True)
 @require_http_methods(["GET", "POST"])
 def connection_create_view(request):
     if request.method == "GET":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required, permission_required
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -70,7 +70,7 @@ def api_key_clear_view(request: HttpRequest) -> HttpResponse:
     return _back_to_settings(request)
 
 
-@permission_required(roles.MANAGE_API_KEY, raise_exception=True)
+@write_permission_required(roles.MANAGE_API_KEY, Action.KEY_TEST)
 @require_POST
 def api_key_test_view(request: HttpRequest) -> HttpResponse:
     partial = "key-test-result" if request.htmx else None

@@ -213,7 +213,7 @@ WRITES = (
     ("core:key-test", ADMIN),
     ("core:key-clear", ADMIN),
 )
-# The audit action a refused attempt is logged under; testing the key changes nothing.
+# The audit action a refused attempt is logged under (key tests are audited too).
 WRITE_ACTIONS = {
     "connections:archive": Action.ARCHIVE,
     "connections:unarchive": Action.UNARCHIVE,
@@ -224,6 +224,7 @@ WRITE_ACTIONS = {
     "connections:create": Action.CREATE,
     "core:settings": Action.KEY_SAVE,
     "core:key-clear": Action.KEY_CLEAR,
+    "core:key-test": Action.KEY_TEST,
 }
 
 
