@@ -195,9 +195,8 @@ def connection_type_picker_view(request):
         "query": request.GET.get("q", ""),
     }
     response = render(request, f"{CREATE_TEMPLATE}#type-select", context)
-    form = unbound_form(type_key, carried_values(request.GET))
-    if form is not None and request.GET.get("shown") != type_key:
-        fields = {"form": form, "oob": True}
+    if type_key in get_catalog().types and request.GET.get("shown") != type_key:
+        fields = {"form": unbound_form(type_key, carried_values(request.GET)), "oob": True}
         response.write(render_to_string(f"{CREATE_TEMPLATE}#type-fields", fields, request))
         push_url(response, reverse("connections:create") + f"?type={type_key}")
     return response
