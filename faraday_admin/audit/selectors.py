@@ -16,16 +16,10 @@ from django.utils import timezone
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.catalog import get_catalog
 from faraday_admin.catalog.loader import humanize_key
+from faraday_admin.core.query import text_param
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
-
-
-def _text(query: QueryDict, name: str, *, limit: int) -> str:
-    """The parameter stripped and cut to `limit`; "" when it holds a NUL character, which no
-    user name or type key contains and PostgreSQL refuses in a text parameter."""
-    value = query.get(name, "")
-    return "" if "\x00" in value else value.strip()[:limit]
 
 
 def _date_text(query: QueryDict, name: str) -> str:
@@ -58,10 +52,10 @@ class AuditFilters:
         action = query.get("action", "")
         outcome = query.get("outcome", "")
         return cls(
-            actor=_text(query, "actor", limit=150),
+            actor=text_param(query, "actor", limit=150),
             action=action if action in Action.values else "",
             outcome=outcome if outcome in Outcome.values else "",
-            type=_text(query, "type", limit=64),
+            type=text_param(query, "type", limit=64),
             date_from=_date_text(query, "from"),
             date_to=_date_text(query, "to"),
             page=query.get("page", "1"),

@@ -14,6 +14,7 @@ from django.http import QueryDict
 
 from faraday_admin.catalog import get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord
+from faraday_admin.core.query import text_param
 from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.faraday_client import Connection, ResourceRef
 
@@ -25,12 +26,6 @@ SORTS = {
     "-name": ("Name Z–A", lambda c: c.name.casefold(), True),
 }
 ARCHIVED_CHOICES = {"hide": "Hide archived", "show": "Show archived", "only": "Only archived"}
-
-
-def _search_text_param(query: QueryDict) -> str:
-    # No connection name holds a NUL: a search for one is ignored rather than echoed back.
-    value = query.get("q", "")
-    return "" if "\x00" in value else value.strip()[:200]
 
 
 @dataclass(frozen=True)
@@ -55,7 +50,7 @@ class ListFilters:
             # Archived is a flag beside the status, not a status: it means "only archived".
             status, archived = "", "only"
         return cls(
-            q=_search_text_param(query),
+            q=text_param(query, "q", limit=200),
             status=status if status in catalog.statuses else "",
             type=type_key if type_key in catalog.types else "",
             category=category if category in {t.category for t in catalog.types.values()} else "",
