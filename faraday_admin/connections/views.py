@@ -186,15 +186,15 @@ def connection_type_fields_view(request):
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)
 @require_GET
 def connection_type_picker_view(request):
-    """The type select narrowed to the search (htmx swap), keeping the chosen type; when that
-    type's fields aren't shown (this search cut their request short), they come along."""
+    """The type select's options narrowed to the search (htmx swap), keeping the chosen type;
+    when that type's fields aren't shown (this search cut their request short), they come along."""
     type_key = request.GET.get("type", "")
     context = {
         "type_groups": selectors.connection_types_search(request.GET.get("q", "")),
         "selected_type": type_key,
         "query": request.GET.get("q", ""),
     }
-    response = render(request, f"{CREATE_TEMPLATE}#type-select", context)
+    response = render(request, f"{CREATE_TEMPLATE}#type-options", context)
     if type_key in get_catalog().types and request.GET.get("shown") != type_key:
         fields = {"form": unbound_form(type_key, carried_values(request.GET)), "oob": True}
         response.write(render_to_string(f"{CREATE_TEMPLATE}#type-fields", fields, request))
