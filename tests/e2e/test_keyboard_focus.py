@@ -1,0 +1,52 @@
+"""A keyboard user keeps their place when htmx replaces the part of the page they are on."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.flows import LIVE_TIMEOUT_MS, POSTGRES
+
+pytestmark = pytest.mark.e2e
+
+
+def test_focus_on_a_connections_name_survives_its_live_status_update(
+    signed_in, create_in_simulator
+):
+    page = signed_in
+    create_in_simulator("Focus – Warehouse", **{**POSTGRES, "type": "postgres", "port": 5432})
+    page.goto("/connections/")
+    link = page.get_by_role("link", name="Focus – Warehouse")
+    row = page.locator("tbody tr", has=link)
+    expect(page.locator("#status-poller[hx-get]")).to_have_count(1)
+    row.evaluate("row => { row.dataset.beforeUpdate = 'yes'; }")
+    link.focus()
+
+    expect(page.locator("tbody tr[data-before-update]")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    expect(link).to_be_focused()
+
+
+def test_paging_the_audit_log_by_keyboard_keeps_focus_on_the_link(signed_in, e2e_user):
+    from faraday_admin.audit.models import Action, AuditEntry, Outcome
+
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=e2e_user,
+            actor_username=e2e_user.username,
+            action=Action.CREATE,
+            outcome=Outcome.SUCCESS,
+            connection_type="postgres",
+            connection_name=f"Paged {n}",
+        )
+        for n in range(120)
+    )
+    page = signed_in
+    page.goto("/audit/")
+    older = page.get_by_role("link", name="Older →")
+    older.focus()
+
+    page.keyboard.press("Enter")
+    expect(page.locator(".pagination")).to_contain_text("Page 2 of 3")
+    expect(older).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".pagination")).to_contain_text("Page 3 of 3")
