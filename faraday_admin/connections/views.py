@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url, reselect, reswap, retarget
 
 from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
@@ -256,6 +256,19 @@ def connection_status_view(request, connection_id: str):
     return render(request, template, _status_context(row))
 
 
+def _save_not_sent(request, error: FaradayError) -> HttpResponse:
+    """An htmx save whose connection couldn't be read first. Without it the form can't be
+    rebuilt, so the banner goes above the form the person filled in, which stays as typed."""
+    if isinstance(error, NotFound):
+        messages.error(request, words.EDITED_CONNECTION_GONE)
+        return _redirect(request, reverse("connections:list"))
+    problem = describe_error(error, has_fields=False)
+    response = render(
+        request, "includes/upstream_error.html", {"problem": problem}, status=UPSTREAM_FAILED
+    )
+    return reselect(reswap(retarget(response, "#edit-problem"), "innerHTML"), "unset")
+
+
 @sensitive_post_parameters()
 @write_permission_required(roles.EDIT_CONNECTION, Action.EDIT)
 @require_http_methods(["GET", "POST"])
@@ -267,6 +280,8 @@ def connection_edit_view(request, connection_id: str):
             services.connection_write_unsent(
                 actor=request.user, action="edit", connection_id=connection_id, error=error
             )
+            if request.htmx:
+                return _save_not_sent(request, error)
         return _upstream_problem_page(request, error, title="Edit connection")
     detail_url = reverse("connections:detail", args=[connection.id])
     try:

@@ -386,6 +386,43 @@ def test_edit_post_whose_first_read_fails_is_audited_and_shows_the_banner(
     assert entry.detail.startswith("not sent: reading the connection first failed")
 
 
+def test_htmx_save_whose_first_read_fails_puts_the_banner_above_the_form_as_typed(
+    client, editor, faraday_router
+):
+    faraday_router.get(PATH).mock(side_effect=httpx.ConnectError("refused"))
+
+    response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
+
+    # The form stays in the browser; only its banner slot is filled (hx-select is overridden).
+    assert response.status_code == 502
+    assert response["HX-Retarget"] == "#edit-problem"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert response["HX-Reselect"] == "unset"
+    doc = parse(response)
+    assert doc.find("form") is None
+    assert "reach" in doc.find(id="upstream-error").text
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.NETWORK_FAULT)
+
+
+def test_htmx_save_of_a_connection_deleted_meanwhile_goes_to_the_list_and_says_so(
+    client, editor, faraday_router
+):
+    faraday_router.get(PATH).respond(404, json=error_json("NOT_FOUND", "gone"))
+
+    response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
+
+    assert response["HX-Redirect"] == reverse("connections:list")
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == [
+        "Your changes weren't saved: this connection no longer exists in Faraday. "
+        "Someone may have deleted it."
+    ]
+    assert upstream_writes(faraday_router) == []
+    [entry] = AuditEntry.objects.all()
+    assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.FARADAY_ERROR)
+
+
 def test_edit_page_whose_read_fails_writes_no_audit_row(client, editor, faraday_router):
     faraday_router.get(PATH).respond(500, json=error_json())
 
