@@ -168,9 +168,8 @@ class FocusFirstErrorBoundField(forms.BoundField):
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
-        in_page_order = ("name", *self.form.display_order)
-        first_error = next((name for name in in_page_order if name in self.form.errors), None)
-        if first_error == self.name:
+        in_error = self.form.fields_in_error
+        if in_error and in_error[0].name == self.name:
             attrs["autofocus"] = True
         return attrs
 
@@ -187,6 +186,11 @@ class ConnectionForm(forms.Form):
     @property
     def option_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.display_order]
+
+    @property
+    def fields_in_error(self) -> list[forms.BoundField]:
+        """In page order: the error summary links to each, and the first gets the focus."""
+        return [self[name] for name in ("name", *self.display_order) if name in self.errors]
 
     def clean(self):
         cleaned = super().clean()

@@ -50,3 +50,32 @@ def test_paging_the_audit_log_by_keyboard_keeps_focus_on_the_link(signed_in, e2e
     expect(older).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(".pagination")).to_contain_text("Page 3 of 3")
+
+
+def test_a_refused_submit_focuses_the_first_field_and_its_summary_links_lead_to_the_others(
+    signed_in,
+):
+    page = signed_in
+    page.goto("/connections/new/?type=postgres")
+    page.locator("#create-form [name=host]").fill("http://db.example.com")
+    page.evaluate("document.getElementById('create-form').noValidate = true")
+    page.get_by_role("button", name="Create connection").click()
+
+    expect(page.locator("#create-form [name=name]")).to_be_focused()
+    host_link = page.locator("#error-summary").get_by_role("link").nth(1)
+    expect(host_link).to_have_attribute("href", "#id_host")
+    host_link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#create-form [name=host]")).to_be_focused()
+
+
+def test_a_refused_submit_without_a_field_to_blame_focuses_the_summary(signed_in):
+    page = signed_in
+    page.goto("/connections/new/")
+    page.evaluate("document.getElementById('create-form').noValidate = true")
+    page.get_by_role("button", name="Create connection").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Choose a connection type first.").press("Enter")
+    expect(page.locator("#id_type")).to_be_focused()

@@ -303,8 +303,9 @@ def field_errors(doc: Node, name: str) -> list[str]:
 
 
 def form_errors(doc: Node) -> list[str]:
-    box = doc.find("div", class_="form-errors")
-    return [li.squashed_text for li in box.find_all("li")] if box else []
+    """The form-level errors in the error summary (not its links to field errors)."""
+    box = doc.find("div", id="error-summary")
+    return [li.squashed_text for li in box.find_all("li", class_="form-error")] if box else []
 
 
 def is_partial(content: bytes) -> bool:

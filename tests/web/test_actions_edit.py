@@ -154,6 +154,8 @@ def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, ed
     assert CANARY not in str(entry.options)
     form = parse(response).find("form", id="edit-form")
     assert form.find(class_="field-errors") is not None
+    summary = form.find(id="error-summary")
+    assert [a.attrs["href"] for a in summary.find_all("a")] == ["#id_name", "#id_host"]
     # Blank keeps the stored secret, so the note only asks for a new one to be retyped.
     [wrapper] = [div for div in form.find_all("div", class_="field") if div.find(name="password")]
     assert wrapper.find("p", class_="secret-again").text == (

@@ -257,6 +257,10 @@ def test_htmx_post_with_an_unknown_type_answers_the_form_partial(
     form = parse_html(response.content).by_id("create-form")
     # Said inside the swapped form, not left waiting in the session for the next page.
     assert "Choose a connection type first." in form.find(role="alert").squashed_text
+    # No field to focus, so the summary takes the focus; its link leads to the type select.
+    summary = form.by_id("error-summary")
+    assert "autofocus" in summary.attrs
+    assert summary.find("a").attrs["href"] == "#id_type"
 
 
 # ---- type search ----------------------------------------------------------------------------

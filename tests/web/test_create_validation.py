@@ -117,6 +117,30 @@ def test_value_breaking_a_rule_is_refused_on_its_field_without_calling_faraday(
         assert value not in response.content.decode()
 
 
+def test_refused_submission_has_a_summary_linking_each_error_to_its_field(
+    client, create_faraday, mysql_data
+):
+    data = mysql_data | {"host": "http://db.example.com", "port": "0"}
+
+    response = client.post(CREATE_URL, data, headers=HTMX)
+
+    doc = parse_html(response.content)
+    summary = doc.by_id("error-summary")
+    assert "autofocus" not in summary.attrs, "the first field in error takes the focus"
+    assert "autofocus" in doc.by_id("id_host").attrs
+    links = {a.attrs["href"]: a.squashed_text for a in summary.find_all("a")}
+    assert links == {
+        "#id_host": f"Host: {hint('host')}",
+        "#id_port": "Port: Ensure this value is greater than or equal to 1.",
+    }
+
+
+def test_valid_form_has_no_error_summary(client, create_faraday, signed_in_onboarder):
+    response = client.get(CREATE_URL, {"type": "mysql"})
+
+    assert parse_html(response.content).find(id="error-summary") is None
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("host", "http://db.example.com", hint("host")), ("name", "\u00a0", hint("name"))],

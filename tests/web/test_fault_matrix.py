@@ -440,6 +440,7 @@ def test_create_validation_error_at_an_unknown_path_is_shown_above_the_form(
     assert response.status_code == 422
     doc = parse_html(response.content)
     assert form_errors(doc) == [f"Faraday: {VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"]
+    assert "autofocus" in doc.by_id("error-summary").attrs, "no field to focus: the summary is"
 
 
 def test_create_validation_failed_without_field_errors_shows_faradays_note(
