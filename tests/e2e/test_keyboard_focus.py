@@ -50,6 +50,10 @@ def test_paging_the_audit_log_by_keyboard_keeps_focus_on_the_link(signed_in, e2e
     expect(older).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(".pagination")).to_contain_text("Page 3 of 3")
+    # The last page has no older one: focus stays on the link's place, not the page's top.
+    expect(page.locator("#audit-older")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("link", name="← Newer")).to_be_focused()
 
 
 def test_a_refused_submit_focuses_the_first_field_and_its_summary_links_lead_to_the_others(

@@ -497,9 +497,31 @@ def test_htmx_filter_request_returns_only_the_results(viewer_client, varied_log)
     response = viewer_client.get(reverse("audit:list") + "?action=delete", headers=HTMX)
 
     text = _text(response)
-    assert text.strip().startswith('<div id="audit-results">')
     assert "<html" not in text
     assert "pg deleted day2" in text
+    # Besides the results, only the "Clear filters" link beside the form, out of band.
+    clear, results = text.strip().split("\n", 1)
+    assert clear == (
+        '<span id="clear-filters" hx-swap-oob="true">'
+        f'<a href="{reverse("audit:list")}">Clear filters</a></span>'
+    )
+    assert results.strip().startswith('<div id="audit-results">')
+
+
+def test_htmx_request_without_filters_empties_the_clear_filters_link(viewer_client, varied_log):
+    text = _text(viewer_client.get(reverse("audit:list"), headers=HTMX))
+
+    assert text.strip().startswith('<span id="clear-filters" hx-swap-oob="true"></span>')
+
+
+def test_full_page_holds_one_clear_filters_link_only_when_filtered(viewer_client, varied_log):
+    filtered = _text(viewer_client.get(reverse("audit:list") + "?action=delete"))
+    unfiltered = _text(viewer_client.get(reverse("audit:list")))
+
+    assert filtered.count('id="clear-filters"') == 1
+    assert filtered.count(">Clear filters</a>") == 1
+    assert unfiltered.count('id="clear-filters"') == 1
+    assert ">Clear filters</a>" not in unfiltered
 
 
 # ---- CSV export -------------------------------------------------------------------------------
