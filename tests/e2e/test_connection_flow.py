@@ -184,6 +184,8 @@ def test_valid_postgres_is_created_shown_and_its_list_badge_turns_ready_without_
             page.evaluate(
                 """() => ({
                     disabled: document.querySelector('#create-form button[type=submit]').disabled,
+                    locked: [...document.querySelectorAll('#create-form fieldset')]
+                        .map(fieldset => fieldset.disabled),
                     progress: getComputedStyle(document.getElementById('create-progress')).display
                         !== 'none',
                     text: document.getElementById('create-progress').textContent.trim(),
@@ -196,7 +198,13 @@ def test_valid_postgres_is_created_shown_and_its_list_badge_turns_ready_without_
     page.get_by_role("button", name="Create connection").click()
     page.wait_for_url(DETAIL_URL)
     page.unroute("**/connections/new/")
-    assert in_flight == {"disabled": True, "progress": True, "text": "Sending to Faraday…"}
+    # The type picker and the fields are locked too: nothing typed now would survive the answer.
+    assert in_flight == {
+        "disabled": True,
+        "locked": [True, True],
+        "progress": True,
+        "text": "Sending to Faraday…",
+    }
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Postgres – Warehouse")
     expect(page.get_by_role("status").filter(has_text="created")).to_contain_text(

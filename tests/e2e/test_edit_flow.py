@@ -34,6 +34,7 @@ def test_a_save_while_faraday_is_unreachable_keeps_the_form_as_typed(
     expect(page.locator("#edit-form [name=name]")).to_have_value("Outage – Renamed")
     expect(page.locator("#edit-form [name=password]")).to_have_value("a-new-password")
     expect(page.get_by_role("button", name="Save changes")).to_be_enabled()
+    expect(page.locator("#edit-form [name=name]")).to_be_editable()
 
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(DETAIL_URL)
