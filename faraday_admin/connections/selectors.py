@@ -229,6 +229,15 @@ def connection_types_search(query: str) -> list[tuple[str, list]]:
     return groups
 
 
+def chosen_type_left_out(groups: list[tuple[str, list]], type_key: str):
+    """The chosen type when a search leaves it out: it stays listed (and selected) beside its
+    fields, or the select would look unchosen and the form couldn't be sent."""
+    chosen = get_catalog().get(type_key) if type_key else None
+    if chosen is None or any(chosen in members for _label, members in groups):
+        return None
+    return chosen
+
+
 @dataclass(frozen=True)
 class OptionRow:
     label: str

@@ -78,14 +78,22 @@ def connection_rows_view(request):
 # ---- create ---------------------------------------------------------------------------------
 
 
+def _type_options_context(query: str, selected_type: str) -> dict[str, Any]:
+    groups = selectors.connection_types_search(query)
+    return {
+        "type_groups": groups,
+        "kept_type": selectors.chosen_type_left_out(groups, selected_type),
+        "selected_type": selected_type,
+        "query": query,
+    }
+
+
 def _render_create(
     request, *, form, token, query="", problem=None, status=200, partial=None, type_missing=False
 ):
     context = {
         "form": form,
-        "selected_type": form.connection_type.type if form else "",
-        "type_groups": selectors.connection_types_search(query),
-        "query": query,
+        **_type_options_context(query, form.connection_type.type if form else ""),
         "submission_token": token,
         "problem": problem,
         # Said inside the form, so an htmx swap of the form shows it too.
@@ -189,11 +197,7 @@ def connection_type_picker_view(request):
     """The type select's options narrowed to the search (htmx swap), keeping the chosen type;
     when that type's fields aren't shown (this search cut their request short), they come along."""
     type_key = request.GET.get("type", "")
-    context = {
-        "type_groups": selectors.connection_types_search(request.GET.get("q", "")),
-        "selected_type": type_key,
-        "query": request.GET.get("q", ""),
-    }
+    context = _type_options_context(request.GET.get("q", ""), type_key)
     response = render(request, f"{CREATE_TEMPLATE}#type-options", context)
     if type_key in get_catalog().types and request.GET.get("shown") != type_key:
         fields = {"form": unbound_form(type_key, carried_values(request.GET)), "oob": True}

@@ -18,6 +18,7 @@ from tests.e2e.flows import (
     marker_survived,
     search_types,
     set_marker,
+    type_options,
 )
 
 pytestmark = pytest.mark.e2e
@@ -120,6 +121,18 @@ def test_a_type_chosen_the_moment_a_refused_form_comes_back_gets_its_fields(sign
     page.get_by_role("button", name="Create connection").click()
     expect(page.locator("#id_type")).to_have_value("mysql")
     expect(page.locator("#type-fields legend")).to_have_text("2. MySQL details")
+
+
+def test_a_search_that_misses_the_chosen_type_leaves_it_chosen(signed_in):
+    page = signed_in
+    page.goto("/connections/new/")
+    choose_type(page, "postgres", "Postgres")
+
+    page.get_by_label("Find a type").fill("snow")
+    expect(page.locator("#id_type option[value=mysql]")).to_have_count(0)
+    assert set(type_options(page)) == {"postgres", "snowflake"}
+    expect(page.locator("#id_type")).to_have_value("postgres")
+    expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
 
 
 def test_a_search_sent_while_the_chosen_types_fields_load_still_shows_those_fields(signed_in):

@@ -312,6 +312,43 @@ def test_type_search_keeps_the_chosen_type_selected(client, signed_in_onboarder)
     assert "HX-Push-Url" not in response
 
 
+@pytest.mark.parametrize(
+    ("query", "placeholder"), [("snow", "Choose a type…"), ("zzz", "No type matches “zzz”")]
+)
+def test_type_search_that_misses_the_chosen_type_keeps_it_listed_and_selected(
+    client, signed_in_onboarder, query, placeholder
+):
+    response = client.get(
+        TYPES_URL, {"q": query, "type": "postgres", "shown": "postgres"}, headers=HTMX
+    )
+
+    doc = parse_html(response.content)
+    kept = doc.find("optgroup", label="Chosen (not in this search)")
+    assert [(o.attrs["value"], "selected" in o.attrs) for o in kept.find_all("option")] == [
+        ("postgres", True)
+    ]
+    assert doc.find("option", value="").squashed_text == placeholder
+    assert listed_types(response.content)[1:] == (["snowflake"] if query == "snow" else [])
+
+
+def test_page_searched_without_javascript_keeps_the_chosen_type_it_misses(
+    client, signed_in_onboarder
+):
+    response = client.get(CREATE_URL, {"q": "snow", "type": "postgres"})
+
+    doc = parse_html(response.content)
+    selected = [o.attrs["value"] for o in doc.find_all("option") if "selected" in o.attrs]
+    assert selected == ["postgres"]
+    assert "Postgres details" in doc.by_id("type-fields").text
+
+
+def test_type_search_that_finds_the_chosen_type_lists_it_once(client, signed_in_onboarder):
+    response = client.get(TYPES_URL, {"q": "snow", "type": "snowflake"}, headers=HTMX)
+
+    assert listed_types(response.content) == ["snowflake"]
+    assert b"Chosen (not in this search)" not in response.content
+
+
 def test_type_search_brings_the_chosen_types_fields_when_they_are_not_shown(
     client, signed_in_onboarder
 ):
