@@ -72,7 +72,10 @@ def connection_rows_view(request):
         context = {"active_ids": ids, "problem": describe_error(error)}
         return render(request, f"{LIST_TEMPLATE}#status-poller", context)
     active_ids = [r.connection.id for r in rows if not r.connection.is_terminal]
-    return render(request, f"{LIST_TEMPLATE}#rows-update", {"rows": rows, "active_ids": active_ids})
+    # Only active ids are polled, so a final status here is news.
+    finished = [r for r in rows if r.connection.is_terminal]
+    context = {"rows": rows, "active_ids": active_ids, "finished": finished}
+    return render(request, f"{LIST_TEMPLATE}#rows-update", context)
 
 
 # ---- create ---------------------------------------------------------------------------------
@@ -249,15 +252,17 @@ def connection_detail_view(request, connection_id: str):
 def connection_status_view(request, connection_id: str):
     """The detail page's live status section; it polls until the status is final (or gone)."""
     template = f"{DETAIL_TEMPLATE}#connection-status"
+    shown = request.GET.get("shown", "")  # the status on screen, to read out a change once
     try:
         row = selectors.connection_row(connection_id=connection_id)
     except NotFound:
         # Deleted meanwhile: nothing more to follow, so the section comes back without a poll.
         return render(request, template, {"gone": True})
     except FaradayError as error:
-        context = {"problem": describe_error(error), "poll_id": connection_id}
+        context = {"problem": describe_error(error), "poll_id": connection_id, "shown": shown}
         return render(request, template, context)
-    return render(request, template, _status_context(row))
+    announce = bool(shown) and shown != row.connection.status
+    return render(request, template, {**_status_context(row), "announce": announce})
 
 
 def _save_not_sent(request, error: FaradayError) -> HttpResponse:

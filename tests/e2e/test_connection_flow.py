@@ -239,6 +239,9 @@ def test_valid_postgres_is_created_shown_and_its_list_badge_turns_ready_without_
 
     expect(badge).to_have_text(re.compile(r"Ready$"), timeout=LIVE_TIMEOUT_MS)
     assert marker_survived(page), "the list reloaded instead of updating the badge in place"
+    expect(page.locator("#status-news")).to_have_text(
+        "Finished checking: Postgres – Warehouse, Ready."
+    )
     # Every row is final, so polling stops.
     expect(page.locator("#status-poller[hx-get]")).to_have_count(0)
     artifacts.shot(page, "list-ready")
@@ -256,6 +259,10 @@ def test_wrong_password_connection_shows_its_error_on_the_detail_page_live(signe
     expect(status.get_by_role("alert")).to_contain_text("Faraday couldn't use this connection.")
     assert marker_survived(page), "the detail page reloaded instead of updating the status"
     expect(page.locator("#connection-status[hx-get]")).to_have_count(0)
+    # Read out once by the region that stays in place (the swapped section isn't a live region).
+    expect(page.get_by_role("status").filter(has_text="Status:")).to_contain_text(
+        "Status: Error. Faraday couldn't use this connection."
+    )
     artifacts.shot(page, "detail-error")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -417,6 +419,59 @@ def test_status_endpoint_when_error_shows_error_and_what_to_do(client, viewer, f
     alert = _status(response).find(role="alert")
     assert "Password incorrect" in alert.text
     assert "What to check" in alert.text
+
+
+def test_detail_page_has_an_empty_status_news_region_and_polls_with_the_status_shown(
+    client, viewer, faraday_router
+):
+    serve_detail(faraday_router, connection_json(status="starting"))
+
+    response = client.get(DETAIL_URL)
+
+    news = parse(response).find(id="status-news")
+    assert (news.attrs["role"], news.text.strip()) == ("status", "")
+    assert _status(response).attrs["hx-vals"] == '{"shown": "starting"}'
+
+
+@pytest.mark.parametrize(
+    ("shown", "now", "said"),
+    [
+        ("running", "ready", "Status: Ready."),
+        ("running", "error", "Status: Error. Faraday couldn't use this connection."),
+        ("new", "starting", "Status: Starting."),
+    ],
+)
+def test_status_endpoint_reads_out_a_change_of_status_once(
+    client, viewer, faraday_router, shown, now, said
+):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(json=connection_json(status=now))
+
+    response = client.get(STATUS_URL, {"shown": shown}, headers=HTMX)
+
+    news = parse(response).find(id="status-news")
+    assert news.attrs["hx-swap-oob"] == "innerHTML"
+    assert " ".join(news.text.split()) == said
+
+
+def test_status_endpoint_says_nothing_while_the_status_is_unchanged(client, viewer, faraday_router):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        json=connection_json(status="running")
+    )
+
+    response = client.get(STATUS_URL, {"shown": "running"}, headers=HTMX)
+
+    assert parse(response).find(id="status-news") is None
+    assert _status(response).attrs["hx-vals"] == '{"shown": "running"}'
+
+
+def test_status_endpoint_blip_keeps_the_status_shown_for_the_next_poll(
+    client, viewer, faraday_router
+):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(500, json=error_json())
+
+    response = client.get(STATUS_URL, {"shown": 'run"ning'}, headers=HTMX)
+
+    assert json.loads(_status(response).attrs["hx-vals"]) == {"shown": 'run"ning'}
 
 
 def test_status_endpoint_upstream_blip_keeps_polling(client, viewer, faraday_router):

@@ -163,6 +163,38 @@ def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday_ro
     ]
 
 
+def test_refresh_reads_out_the_rows_that_finished_checking(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(
+        json=[
+            connection_json("n-1", name="Shop DB", status="ready"),
+            connection_json("s-1", name="Ads", status="running"),
+            connection_json("r-1", name="Lake", status="error"),
+        ]
+    )
+
+    response = client.get(ROWS_URL, {"ids": ["n-1", "s-1", "r-1"]}, headers=HTMX)
+
+    news = parse(response).find(id="status-news")
+    assert news.attrs["hx-swap-oob"] == "innerHTML"
+    assert " ".join(news.text.split()) == "Finished checking: Shop DB, Ready; Lake, Error."
+
+
+def test_refresh_with_every_row_still_checking_says_nothing(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
+
+    response = client.get(ROWS_URL, {"ids": ["s-1"]}, headers=HTMX)
+
+    assert parse(response).find(id="status-news") is None
+
+
+def test_list_page_holds_an_empty_status_news_region(client, viewer, faraday_router):
+    faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
+
+    news = parse(client.get(LIST_URL)).find(id="status-news")
+
+    assert (news.attrs["role"], news.text.strip()) == ("status", "")
+
+
 def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
         json=[connection_json("r-1", status="error", status_error="Password incorrect")]
