@@ -12,7 +12,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
-from faraday_admin.catalog import get_catalog, looks_secret
+from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord
 from faraday_admin.core.query import text_param
 from faraday_admin.core.upstream import get_faraday_client
@@ -229,7 +229,7 @@ def connection_types_search(query: str) -> list[tuple[str, list]]:
     return groups
 
 
-def chosen_type_left_out(groups: list[tuple[str, list]], type_key: str):
+def chosen_type_left_out(groups: list[tuple[str, list]], type_key: str) -> ConnectionType | None:
     """The chosen type when a search leaves it out: it stays listed (and selected) beside its
     fields, or the select would look unchosen and the form couldn't be sent."""
     chosen = get_catalog().get(type_key) if type_key else None

@@ -266,14 +266,14 @@ def connection_status_view(request, connection_id: str):
 
 
 def _save_not_sent(request, error: FaradayError) -> HttpResponse:
-    """An htmx save whose connection couldn't be read first. Without it the form can't be
-    rebuilt, so the banner goes above the form the person filled in, which stays as typed."""
-    if isinstance(error, NotFound):
-        messages.error(request, words.EDITED_CONNECTION_GONE)
-        return _redirect(request, reverse("connections:list"))
+    """An htmx save whose connection couldn't be read first. Without the connection the form
+    can't be rebuilt, so the banner goes above the form as the person filled it in."""
     problem = describe_error(error, has_fields=False)
     response = render(
-        request, "includes/upstream_error.html", {"problem": problem}, status=UPSTREAM_FAILED
+        request,
+        "includes/upstream_error.html",
+        {"problem": problem, "focus": True},
+        status=UPSTREAM_FAILED,
     )
     return reselect(reswap(retarget(response, "#edit-problem"), "innerHTML"), "unset")
 
@@ -289,6 +289,9 @@ def connection_edit_view(request, connection_id: str):
             services.connection_write_unsent(
                 actor=request.user, action="edit", connection_id=connection_id, error=error
             )
+            if isinstance(error, NotFound):
+                messages.error(request, words.EDITED_CONNECTION_GONE)
+                return _redirect(request, reverse("connections:list"))
             if request.htmx:
                 return _save_not_sent(request, error)
         return _upstream_problem_page(request, error, title="Edit connection")

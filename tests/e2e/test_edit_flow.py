@@ -30,6 +30,8 @@ def test_a_save_while_faraday_is_unreachable_keeps_the_form_as_typed(
         outage.setattr(SimulatorTransport, "handle_request", unreachable)
         page.get_by_role("button", name="Save changes").click()
         expect(page.locator("#edit-problem").get_by_role("alert")).to_contain_text("reach")
+    # Sending locked the form, which dropped the focus: the banner picks it up.
+    expect(page.locator("#upstream-error")).to_be_focused()
 
     expect(page.locator("#edit-form [name=name]")).to_have_value("Outage – Renamed")
     expect(page.locator("#edit-form [name=password]")).to_have_value("a-new-password")

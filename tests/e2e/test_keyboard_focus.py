@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.flows import LIVE_TIMEOUT_MS, POSTGRES
+from faraday_admin.simulator.transport import SimulatorTransport
+from tests.e2e.flows import LIVE_TIMEOUT_MS, POSTGRES, fill_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +85,18 @@ def test_a_refused_submit_without_a_field_to_blame_focuses_the_summary(signed_in
     expect(summary).to_be_focused()
     summary.get_by_role("link", name="Choose a connection type first.").press("Enter")
     expect(page.locator("#id_type")).to_be_focused()
+
+
+def test_a_submit_faraday_cannot_take_puts_focus_on_the_banner(signed_in, monkeypatch):
+    page = signed_in
+    page.goto("/connections/new/?type=postgres")
+    fill_fields(page, "Outage – Warehouse", POSTGRES)
+
+    def unreachable(transport, request):
+        raise httpx.ConnectError("refused", request=request)
+
+    monkeypatch.setattr(SimulatorTransport, "handle_request", unreachable)
+    page.locator("#create-form [name=password]").press("Enter")
+
+    expect(page.locator("#upstream-error")).to_be_focused()
+    expect(page.locator("#upstream-error")).to_contain_text("reach")

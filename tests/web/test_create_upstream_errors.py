@@ -232,6 +232,7 @@ def test_upstream_failure_shows_a_worded_banner_keeps_input_and_audits_once(
     title, whole = banner_texts(doc)
     assert title == failure.title
     assert failure.step in whole
+    assert "autofocus" in doc.by_id("upstream-error").attrs, "no field to blame: it takes focus"
     if failure.error_id:
         assert doc.by_id("upstream-error").find("code").text == failure.error_id
     else:

@@ -252,6 +252,7 @@ def test_faraday_validation_error_on_host_lands_on_the_host_field(
     assert form_errors(doc) == []
     banner = doc.by_id("upstream-error")
     assert "Faraday didn't accept some of the details." in banner.text
+    assert "autofocus" not in banner.attrs, "the field Faraday blamed takes the focus"
     assert ERROR_ID in banner.text
     assert_non_secrets_kept(doc, mysql_data)
 

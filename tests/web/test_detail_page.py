@@ -437,7 +437,7 @@ def test_detail_page_has_an_empty_status_news_region_and_polls_with_the_status_s
     ("shown", "now", "said"),
     [
         ("running", "ready", "Status: Ready."),
-        ("running", "error", "Status: Error. Faraday couldn't use this connection."),
+        ("running", "error", "Status: Error."),
         ("new", "starting", "Status: Starting."),
     ],
 )
