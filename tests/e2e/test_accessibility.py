@@ -139,3 +139,25 @@ def test_audit_log_has_no_serious_accessibility_violations(a11y_page, axe_source
     page.goto("/audit/?from=2024-13-45")
     expect(page.locator("#audit-results").get_by_role("alert")).to_be_visible()
     assert_no_serious_violations(page, axe_source, artifacts, "audit-log-bad-date")
+
+
+def test_audit_log_pager_has_no_serious_accessibility_violations(
+    a11y_page, e2e_user, axe_source, artifacts
+):
+    from faraday_admin.audit.models import Action, AuditEntry, Outcome
+
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=e2e_user,
+            actor_username=e2e_user.username,
+            action=Action.CREATE,
+            outcome=Outcome.SUCCESS,
+            connection_name=f"Paged {n}",
+        )
+        for n in range(60)
+    )
+    page = a11y_page
+    for number in (1, 2):  # each end of the pager has a placeholder
+        page.goto(f"/audit/?page={number}")
+        expect(page.locator(".pagination")).to_contain_text(f"Page {number} of 2")
+        assert_no_serious_violations(page, axe_source, artifacts, f"audit-log-page-{number}")
