@@ -92,8 +92,10 @@ def _type_options_context(query: str, selected_type: str) -> dict[str, Any]:
 
 
 def _render_create(
-    request, *, form, token, query="", problem=None, status=200, partial=None, type_missing=False
+    request, *, form, token, problem=None, status=200, partial=None, type_missing=False
 ):
+    # The search text comes along with a POST too (htmx includes it), so the list stays narrowed.
+    query = (request.POST if request.method == "POST" else request.GET).get("q", "")
     context = {
         "form": form,
         **_type_options_context(query, form.connection_type.type if form else ""),
@@ -113,11 +115,10 @@ def connection_create_view(request):
     if request.method == "GET":
         form = unbound_form(request.GET.get("type", ""), {})
         token = services.submission_token_issue(user=request.user)
-        return _render_create(request, form=form, token=token, query=request.GET.get("q", ""))
+        return _render_create(request, form=form, token=token)
 
     token = request.POST.get("submission_token", "")
     type_key = request.POST.get("type", "")
-    query = request.POST.get("q", "")
     partial = "create-form" if request.htmx else None
     if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
         # The no-JavaScript way to switch type: re-render with the shared values kept.
@@ -129,7 +130,6 @@ def connection_create_view(request):
             request,
             form=form,
             token=token,
-            query=query,
             status=status,
             partial=partial,
             type_missing=form is None and status == INVALID,

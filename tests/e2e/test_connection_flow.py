@@ -135,6 +135,20 @@ def test_a_search_that_misses_the_chosen_type_leaves_it_chosen(signed_in):
     expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
 
 
+def test_a_refused_submit_keeps_the_search_and_the_chosen_type(signed_in):
+    page = signed_in
+    page.goto("/connections/new/")
+    search_types(page, "postgres", _types_matching("postgres"))
+    choose_type(page, "postgres", "Postgres")
+    page.evaluate("document.getElementById('create-form').noValidate = true")
+    page.get_by_role("button", name="Create connection").click()
+
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.get_by_label("Find a type")).to_have_value("postgres")
+    assert set(type_options(page)) == _types_matching("postgres")
+    expect(page.locator("#id_type")).to_have_value("postgres")
+
+
 def test_a_search_sent_while_the_chosen_types_fields_load_still_shows_those_fields(signed_in):
     """The search cuts the fields request short (one request at a time), so it brings them."""
     page = signed_in

@@ -135,6 +135,19 @@ def test_refused_submission_has_a_summary_linking_each_error_to_its_field(
     }
 
 
+def test_refused_htmx_submission_keeps_the_search_and_its_narrowed_list(
+    client, create_faraday, mysql_data
+):
+    response = client.post(CREATE_URL, mysql_data | {"host": "", "q": "sql"}, headers=HTMX)
+
+    doc = parse_html(response.content)
+    assert doc.by_id("type-search").attrs["value"] == "sql"
+    select = doc.by_id("id_type")
+    listed = [o.attrs["value"] for o in select.find_all("option") if o.attrs.get("value")]
+    assert "mysql" in listed and "snowflake" not in listed
+    assert "selected" in select.find("option", value="mysql").attrs
+
+
 def test_valid_form_has_no_error_summary(client, create_faraday, signed_in_onboarder):
     response = client.get(CREATE_URL, {"type": "mysql"})
 
