@@ -50,6 +50,11 @@ class ApiKeyForm(forms.Form):
         ),
     )
 
+    def full_clean(self):
+        super().full_clean()
+        if self.errors:  # the page reloads: land on the field to paste the key again
+            self.fields["api_key"].widget.attrs["autofocus"] = True
+
     def clean_api_key(self) -> str:
         key = self.cleaned_data["api_key"]
         if _WHITESPACE.search(key):

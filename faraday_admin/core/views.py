@@ -15,9 +15,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
-from faraday_admin.connections.messages import describe_error
 from faraday_admin.core import roles, selectors, services
 from faraday_admin.core.forms import ApiKeyForm
+from faraday_admin.core.messages import describe_key_test_error
+from faraday_admin.core.upstream import current_setup
 from faraday_admin.faraday_client import FaradayError
 
 SETTINGS_TEMPLATE = "core/settings.html"
@@ -73,7 +74,7 @@ def api_key_clear_view(request: HttpRequest) -> HttpResponse:
 @write_permission_required(roles.MANAGE_API_KEY, Action.KEY_TEST)
 @require_POST
 def api_key_test_view(request: HttpRequest) -> HttpResponse:
-    partial = "key-test-result" if request.htmx else None
+    partial = "key-test-outcome" if request.htmx else None
     try:
         account = services.api_key_test(actor=request.user)
     except services.NoApiKey:
@@ -82,7 +83,7 @@ def api_key_test_view(request: HttpRequest) -> HttpResponse:
         return _render(
             request,
             tested=True,
-            problem=describe_error(error),
+            problem=describe_key_test_error(error, source=current_setup().source),
             status=UPSTREAM_FAILED,
             partial=partial,
         )

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from faraday_admin.simulator.transport import SimulatorTransport
+from tests.e2e.conftest import log_in
 from tests.e2e.flows import LIVE_TIMEOUT_MS, POSTGRES, fill_fields
 
 pytestmark = pytest.mark.e2e
@@ -100,3 +101,23 @@ def test_a_submit_faraday_cannot_take_puts_focus_on_the_banner(signed_in, monkey
 
     expect(page.locator("#upstream-error")).to_be_focused()
     expect(page.locator("#upstream-error")).to_contain_text("reach")
+
+
+def test_testing_the_key_from_the_keyboard_lands_on_its_outcome(page, e2e_user, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    from faraday_admin.core import roles
+
+    app_label, codename = roles.MANAGE_API_KEY.split(".")
+    e2e_user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    log_in(page, e2e_user)
+    page.goto("/settings/")
+    page.get_by_role("button", name="Test key").focus()
+
+    page.keyboard.press("Enter")
+
+    outcome = page.locator("#key-test-result .notice-success")
+    expect(outcome).to_contain_text("The key works.")
+    expect(outcome).to_be_focused()

@@ -150,6 +150,8 @@ def test_invalid_key_is_refused_with_plain_words_not_stored_and_audited(
     assert message in html
     if submitted.strip():
         assert submitted not in html
+    # The page reloads: focus lands on the field to paste the key again, not the page's top.
+    assert re.search(r'<input[^>]*name="api_key"[^>]*autofocus', html)
     assert not StoredApiKey.objects.exists()
     (entry,) = _key_entries(Action.KEY_SAVE)
     assert entry.outcome == Outcome.REJECTED
@@ -248,6 +250,10 @@ def test_saving_while_the_environment_sets_a_key_is_refused_and_audited(admin):
 
     assert response.status_code == 409
     assert "The key was not saved" in _text(response)
+    assert re.search(
+        r'role="alert" tabindex="-1" autofocus><p [^>]*>.{0,80}The key was not saved',
+        _text(response),
+    )
     assert KEY not in _text(response)
     assert not StoredApiKey.objects.exists()
     (entry,) = _key_entries(Action.KEY_SAVE)
@@ -348,8 +354,12 @@ def test_test_key_with_htmx_returns_only_the_result(admin, faraday_api):
     response = admin.post(reverse("core:key-test"), headers=HTMX)
 
     html = _text(response)
-    assert html.strip().startswith('<div id="key-test-result"')
+    # Only the outcome: it goes inside #key-test-result, which stays so it is read out.
+    assert html.strip().startswith(
+        '<p class="notice notice-success" role="status" tabindex="-1" autofocus>'
+    )
     assert "<html" not in html
+    assert "key-test-result" not in html
 
 
 def test_test_key_in_demo_mode_reaches_the_simulator(admin):
@@ -378,7 +388,7 @@ FAILURES = [
     pytest.param(401, "EXPIRED_API_KEY", "The Faraday API key has expired.", id="expired"),
     pytest.param(401, "MALFORMED_API_KEY", "didn't recognise the API key's format", id="malformed"),
     pytest.param(403, "FORBIDDEN", "isn't allowed to do that", id="forbidden"),
-    pytest.param(404, "NOT_FOUND", "couldn't find", id="not-found"),
+    pytest.param(404, "NOT_FOUND", "didn't answer at the address", id="not-found"),
     pytest.param(500, "INTERNAL_SERVER_ERROR", "Faraday had a problem on its side.", id="server"),
     pytest.param(
         503, "INTERNAL_SERVER_ERROR", "Faraday is temporarily unavailable.", id="unavailable"
@@ -408,6 +418,40 @@ def test_test_key_refused_by_faraday_shows_plain_words_and_error_id_and_is_audit
     assert entry.faraday_error_id == faraday_api.error_id
 
 
+@pytest.mark.parametrize(
+    ("code", "step"),
+    [
+        ("INVALID_AUTHORIZATION", "Copy the key again from Faraday's dashboard and save it below."),
+        ("EXPIRED_API_KEY", "Create a new key in Faraday's dashboard and save it below."),
+    ],
+)
+def test_test_of_a_refused_saved_key_says_to_save_a_new_one_here(
+    admin, faraday_stored_key, code, step
+):
+    services.api_key_save(actor=None, api_key="stored-key-0123456789")
+    faraday_stored_key.router.get("/accounts/current").mock(
+        return_value=faraday_stored_key.error(401, code)
+    )
+
+    response = admin.post(reverse("core:key-test"), headers=HTMX)
+
+    assert step in _text(response)
+    assert "Settings page" not in _text(response), "the person is on the Settings page"
+
+
+def test_test_of_a_refused_environment_key_says_who_can_change_it(admin, faraday_api):
+    faraday_api.router.get("/accounts/current").mock(
+        return_value=faraday_api.error(401, "INVALID_AUTHORIZATION")
+    )
+
+    response = admin.post(reverse("core:key-test"), headers=HTMX)
+
+    assert "Ask whoever runs the app to put a working key in its environment" in _text(response)
+    assert "save it" not in _text(response), (
+        "saving here is turned off while FARADAY_API_KEY is set"
+    )
+
+
 def test_test_key_network_fault_is_shown_and_audited(admin, faraday_api):
     faraday_api.router.get("/accounts/current").mock(side_effect=httpx.ReadTimeout("slow"))
 
@@ -428,6 +472,7 @@ def test_test_key_unreadable_answer_is_shown_and_audited(admin, faraday_api):
 
     assert response.status_code == 502
     assert "Faraday sent an answer this app couldn't read." in _text(response)
+    assert "check FARADAY_API_URL" in _text(response)
     (entry,) = _key_entries(Action.KEY_TEST)
     assert entry.outcome == Outcome.BAD_RESPONSE
     assert entry.http_status == 200
