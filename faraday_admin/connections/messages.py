@@ -351,6 +351,9 @@ MANAGED_ACTION = "This connection is managed by Faraday: ask Faraday support to 
 MANAGED_EDIT = "This connection is managed by Faraday and can't be edited here."
 ALREADY_ARCHIVED = "This connection is already archived."
 NOT_ARCHIVED = "This connection isn't archived."
+ACTED_ON_CONNECTION_GONE = (
+    "Nothing was sent: this connection no longer exists in Faraday. Someone may have deleted it."
+)
 EDITED_CONNECTION_GONE = (
     "Your changes weren't saved: this connection no longer exists in Faraday. "
     "Someone may have deleted it."

@@ -406,6 +406,9 @@ def connection_action_view(request, connection_id: str, action: str):
             services.connection_write_unsent(
                 actor=request.user, action=action, connection_id=connection_id, error=error
             )
+            if isinstance(error, NotFound):  # e.g. the second click of a delete
+                messages.error(request, words.ACTED_ON_CONNECTION_GONE)
+                return _redirect(request, reverse("connections:list"))
         return _upstream_problem_page(request, error, title=spec.title)
     context: dict[str, Any] = {"detail": detail, "row": detail.row, "action": action, "spec": spec}
     try:

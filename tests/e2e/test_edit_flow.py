@@ -1,4 +1,4 @@
-"""Editing in a real Chromium: a save that can't reach Faraday loses nothing the person typed."""
+"""Changing a connection in a real Chromium: nothing typed is lost, nothing is sent twice."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from faraday_admin.simulator.transport import SimulatorTransport
+from tests.e2e.conftest import finish_check
 from tests.e2e.flows import DETAIL_URL, POSTGRES
 
 pytestmark = pytest.mark.e2e
@@ -41,3 +42,32 @@ def test_a_save_while_faraday_is_unreachable_keeps_the_form_as_typed(
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(DETAIL_URL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Outage – Renamed")
+
+
+def test_a_confirmation_cannot_be_sent_again_while_it_is_being_sent(signed_in, create_in_simulator):
+    from faraday_admin.audit.models import Action, AuditEntry
+
+    page = signed_in
+    options = {**POSTGRES, "type": "postgres", "port": 5432}
+    connection = create_in_simulator("Twice – Warehouse", **options)
+    finish_check(connection.id)
+    url = f"/connections/{connection.id}/force-update/"
+    page.goto(url)
+    held = []
+    page.route(f"**{url}", lambda route: held.append(route))
+    button = page.get_by_role("button", name="Update now")
+
+    button.click()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the confirmation never reached the network"
+    expect(button).to_be_disabled()
+    button.click(force=True)  # a second click, as an impatient person's, changes nothing
+    held[0].continue_()
+
+    page.wait_for_url(DETAIL_URL)
+    expect(page.get_by_role("status").filter(has_text="updating")).to_be_visible()
+    assert AuditEntry.objects.filter(action=Action.FORCE_UPDATE).count() == 1
+    assert len(held) == 1
