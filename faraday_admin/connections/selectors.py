@@ -19,11 +19,20 @@ from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.faraday_client import Connection, ResourceRef
 
 PAGE_SIZE = 50
+# Ties are broken by id, so equal names or times keep one order from page to page.
 SORTS = {
-    "-created": ("Newest first", lambda c: c.created_at.timestamp() if c.created_at else 0, True),
-    "created": ("Oldest first", lambda c: c.created_at.timestamp() if c.created_at else 0, False),
-    "name": ("Name A–Z", lambda c: c.name.casefold(), False),
-    "-name": ("Name Z–A", lambda c: c.name.casefold(), True),
+    "-created": (
+        "Newest first",
+        lambda c: (c.created_at.timestamp() if c.created_at else 0, c.id),
+        True,
+    ),
+    "created": (
+        "Oldest first",
+        lambda c: (c.created_at.timestamp() if c.created_at else 0, c.id),
+        False,
+    ),
+    "name": ("Name A–Z", lambda c: (c.name.casefold(), c.id), False),
+    "-name": ("Name Z–A", lambda c: (c.name.casefold(), c.id), True),
 }
 ARCHIVED_CHOICES = {"hide": "Hide archived", "show": "Show archived", "only": "Only archived"}
 

@@ -366,6 +366,15 @@ def test_active_connection_status_section_polls_every_five_seconds(
     assert "Faraday is checking the connection" in poller.text
 
 
+def test_status_without_a_change_time_says_no_since(client, viewer, faraday_router):
+    serve_detail(faraday_router, connection_json(status="new", status_changed_at=None))
+
+    text = " ".join(_status(client.get(DETAIL_URL)).text.split())
+
+    assert "since" not in text
+    assert "Never" not in text
+
+
 def test_ready_connection_shows_contents_and_does_not_poll(client, viewer, faraday_router):
     serve_detail(faraday_router, connection_json(status="ready", contents=["orders"]))
 

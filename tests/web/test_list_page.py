@@ -43,6 +43,10 @@ def _row_names(response) -> list[str]:
     return [row.find("th").text for row in _rows(response)]
 
 
+def _row_ids(response) -> list[str]:
+    return [row.attrs["id"] for row in _rows(response)]
+
+
 def _link(node, text: str):
     """The first link in `node` whose visible text is `text`, or None."""
     return next((a for a in node.find_all("a") if a.text == text), None)
@@ -382,6 +386,24 @@ def test_sort_by_name_or_created(client, viewer, faraday_router, sort, expected)
     )
 
     assert _row_names(client.get(LIST_URL, {"sort": sort})) == expected
+
+
+@pytest.mark.parametrize("sort", ["name", "-created"])
+def test_equal_names_and_times_keep_one_order_whatever_order_faraday_sends(
+    client, viewer, faraday_router, sort
+):
+    created = timezone.now() - timedelta(days=1)
+    twins = [
+        connection_json(twin_id, name="Twin", created_at=created) for twin_id in ("t-1", "t-2")
+    ]
+    route = faraday_router.get("/connections")
+
+    route.respond(json=twins)
+    first = _row_ids(client.get(LIST_URL, {"sort": sort}))
+    route.respond(json=twins[::-1])
+    second = _row_ids(client.get(LIST_URL, {"sort": sort}))
+
+    assert first == second
 
 
 def test_filter_form_shows_the_filters_in_use(client, viewer, faraday_router):
