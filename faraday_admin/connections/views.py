@@ -74,7 +74,15 @@ def connection_rows_view(request):
     active_ids = [r.connection.id for r in rows if not r.connection.is_terminal]
     # Only active ids are polled, so a final status here is news.
     finished = [r for r in rows if r.connection.is_terminal]
-    context = {"rows": rows, "active_ids": active_ids, "finished": finished}
+    # An id Faraday no longer lists would otherwise keep its last badge, unpolled, for good.
+    returned = {r.connection.id for r in rows}
+    unlisted_ids = [i for i in dict.fromkeys(ids) if i not in returned]
+    context = {
+        "rows": rows,
+        "active_ids": active_ids,
+        "finished": finished,
+        "unlisted_ids": unlisted_ids,
+    }
     return render(request, f"{LIST_TEMPLATE}#rows-update", context)
 
 

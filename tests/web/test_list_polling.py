@@ -179,6 +179,24 @@ def test_refresh_reads_out_the_rows_that_finished_checking(client, viewer, farad
     assert " ".join(news.text.split()) == "Finished checking: Shop DB, Ready; Lake, Error."
 
 
+def test_refresh_marks_a_row_faraday_no_longer_lists_instead_of_freezing_its_badge(
+    client, viewer, faraday_router
+):
+    faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
+
+    response = client.get(ROWS_URL, {"ids": ["s-1", "g-1"]}, headers=HTMX)
+
+    page = parse(response)
+    gone = page.find("tr", id="row-g-1")
+    assert gone.attrs["hx-swap-oob"] == "true"
+    assert "Faraday no longer lists this connection" in gone.text
+    assert gone.find("a").attrs["href"] == LIST_URL
+    assert " ".join(page.find(id="status-news").text.split()) == (
+        "1 connection no longer listed by Faraday."
+    )
+    assert _poller_ids(pollers(response)[0]) == ["s-1"]
+
+
 def test_refresh_with_every_row_still_checking_says_nothing(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
 
