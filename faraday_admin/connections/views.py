@@ -230,6 +230,21 @@ def _upstream_problem_page(request, error: FaradayError, *, title: str) -> HttpR
     )
 
 
+# After a change Faraday checks again, the detail page keeps polling this many times (5 s each)
+# while the status still reads final: Faraday may take a moment to move it.
+FOLLOW_POLLS = 6
+
+
+def _detail_url_following(connection_id: str) -> str:
+    return reverse("connections:detail", args=[connection_id]) + f"?follow={FOLLOW_POLLS}"
+
+
+def _follow_polls(request) -> int:
+    """Polls left to follow a final status, from the request (clamped; junk counts as none)."""
+    value = request.GET.get("follow", "")
+    return min(int(value), FOLLOW_POLLS) if value.isascii() and value.isdigit() else 0
+
+
 def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
     connection_type = get_catalog().get(row.connection.type)
     return {
@@ -251,6 +266,7 @@ def connection_detail_view(request, connection_id: str):
         "detail": detail,
         "options": selectors.option_rows(detail.row.connection),
         "key_pair_types": KEY_PAIR_TYPES,
+        "follow": _follow_polls(request) if detail.row.connection.is_terminal else 0,
     }
     return render(request, DETAIL_TEMPLATE, context)
 
@@ -261,16 +277,27 @@ def connection_status_view(request, connection_id: str):
     """The detail page's live status section; it polls until the status is final (or gone)."""
     template = f"{DETAIL_TEMPLATE}#connection-status"
     shown = request.GET.get("shown", "")  # the status on screen, to read out a change once
+    follow = _follow_polls(request)
     try:
         row = selectors.connection_row(connection_id=connection_id)
     except NotFound:
         # Deleted meanwhile: nothing more to follow, so the section comes back without a poll.
         return render(request, template, {"gone": True})
     except FaradayError as error:
-        context = {"problem": describe_error(error), "poll_id": connection_id, "shown": shown}
+        context = {
+            "problem": describe_error(error),
+            "poll_id": connection_id,
+            "shown": shown,
+            "follow": follow,
+        }
         return render(request, template, context)
-    announce = bool(shown) and shown != row.connection.status
-    return render(request, template, {**_status_context(row), "announce": announce})
+    context = {
+        **_status_context(row),
+        "announce": bool(shown) and shown != row.connection.status,
+        # Still final: one poll fewer to go. On the move: the usual polling takes over.
+        "follow": max(follow - 1, 0) if row.connection.is_terminal else 0,
+    }
+    return render(request, template, context)
 
 
 def _save_not_sent(request, error: FaradayError) -> HttpResponse:
@@ -333,7 +360,7 @@ def connection_edit_view(request, connection_id: str):
     messages.success(
         request, f"Saved changes to “{form.cleaned_data['name']}”. Faraday is checking it again."
     )
-    return _redirect(request, detail_url)
+    return _redirect(request, _detail_url_following(connection.id))
 
 
 # ---- lifecycle actions: one confirmation page, then one service call -----------------------
@@ -444,4 +471,6 @@ def connection_action_view(request, connection_id: str, action: str):
     messages.success(request, spec.done.format(name=detail.row.connection.name))
     if action == "delete":
         return _redirect(request, reverse("connections:list"))
+    if action == "force-update":
+        return _redirect(request, _detail_url_following(connection_id))
     return _redirect(request, reverse("connections:detail", args=[connection_id]))

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 # A detail page: /connections/<id>/ but not /connections/new/.
-DETAIL_URL = re.compile(r"/connections/(?!new/|rows/)[^/]+/$")
+DETAIL_URL = re.compile(r"/connections/(?!new/|rows/)[^/?]+/(\?.*)?$")
 LIVE_TIMEOUT_MS = 15_000
 
 POSTGRES = {

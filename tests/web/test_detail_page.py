@@ -439,7 +439,7 @@ def test_detail_page_has_an_empty_status_news_region_and_polls_with_the_status_s
 
     news = parse(response).find(id="status-news")
     assert (news.attrs["role"], news.text.strip()) == ("status", "")
-    assert _status(response).attrs["hx-vals"] == '{"shown": "starting"}'
+    assert json.loads(_status(response).attrs["hx-vals"]) == {"shown": "starting", "follow": 0}
 
 
 @pytest.mark.parametrize(
@@ -470,7 +470,7 @@ def test_status_endpoint_says_nothing_while_the_status_is_unchanged(client, view
     response = client.get(STATUS_URL, {"shown": "running"}, headers=HTMX)
 
     assert parse(response).find(id="status-news") is None
-    assert _status(response).attrs["hx-vals"] == '{"shown": "running"}'
+    assert json.loads(_status(response).attrs["hx-vals"]) == {"shown": "running", "follow": 0}
 
 
 def test_status_endpoint_blip_keeps_the_status_shown_for_the_next_poll(
@@ -480,7 +480,44 @@ def test_status_endpoint_blip_keeps_the_status_shown_for_the_next_poll(
 
     response = client.get(STATUS_URL, {"shown": 'run"ning'}, headers=HTMX)
 
-    assert json.loads(_status(response).attrs["hx-vals"]) == {"shown": 'run"ning'}
+    assert json.loads(_status(response).attrs["hx-vals"]) == {"shown": 'run"ning', "follow": 0}
+
+
+def test_detail_page_told_to_follow_keeps_polling_a_final_status_for_a_while(
+    client, viewer, faraday_router
+):
+    serve_detail(faraday_router, connection_json(status="ready"))
+
+    response = client.get(DETAIL_URL, {"follow": "6"})
+
+    [poller] = pollers(response)
+    assert json.loads(poller.attrs["hx-vals"]) == {"shown": "ready", "follow": 6}
+    assert "Waiting for Faraday to start checking it again" in poller.text
+
+
+@pytest.mark.parametrize(
+    ("status", "follow", "polls_left"),
+    [("ready", "3", 2), ("error", "1", None), ("running", "4", 0), ("ready", "99", 5)],
+)
+def test_status_endpoint_counts_down_the_polls_that_follow_a_final_status(
+    client, viewer, faraday_router, status, follow, polls_left
+):
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(json=connection_json(status=status))
+
+    response = client.get(STATUS_URL, {"shown": status, "follow": follow}, headers=HTMX)
+
+    found = pollers(response)
+    if polls_left is None:
+        assert found == [], "the last poll that follows a final status stops polling"
+    else:
+        assert json.loads(found[0].attrs["hx-vals"])["follow"] == polls_left
+
+
+@pytest.mark.parametrize("follow", ["", "-1", "x", "٣"])
+def test_detail_page_ignores_a_junk_follow_value(client, viewer, faraday_router, follow):
+    serve_detail(faraday_router, connection_json(status="ready"))
+
+    assert pollers(client.get(DETAIL_URL, {"follow": follow})) == []
 
 
 def test_status_endpoint_upstream_blip_keeps_polling(client, viewer, faraday_router):
