@@ -420,7 +420,8 @@ ACTIONS = {
         "Rotate credentials",
         "Faraday creates a new key pair for this connection. Install the new public key where "
         "the old one was, or Faraday will lose access.",
-        "Rotated the credentials of “{name}”.",
+        "Rotated the credentials of “{name}”. Now install the new public key (under Settings "
+        "below, or in Faraday's dashboard) where the old one was, or Faraday will lose access.",
     ),
 }
 

@@ -279,11 +279,14 @@ def test_rotate_sends_the_connection_type(client, admin, faraday_router, type_ke
     serve_detail(faraday_router, connection)
     _answer_writes(faraday_router, connection)
 
-    client.post(_url("rotate"))
+    response = client.post(_url("rotate"))
 
     assert upstream_writes(faraday_router) == [
         ("POST", f"{PATH}/rotate_credentials", {"type": type_key})
     ]
+    # What to do next, or Faraday loses access.
+    [said] = _messages(response)
+    assert "Now install the new public key" in said
 
 
 @pytest.mark.parametrize("type_key", ["postgres", "bigquery"])
