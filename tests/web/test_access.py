@@ -495,3 +495,27 @@ def test_logout_signs_out_and_returns_to_the_login_page(client_for, demo_connect
     assert response.status_code == 302
     assert urlsplit(response["Location"]).path == reverse("login")
     assert client.get(reverse("connections:list")).status_code == 302
+
+
+def test_a_user_without_a_role_is_told_so_without_a_link_back_to_the_same_refusal(db):
+    User.objects.create_user("no-role", password="pw-0123456789")
+    client = Client()
+    client.login(username="no-role", password="pw-0123456789")
+
+    response = client.get(reverse("connections:list"))
+
+    assert response.status_code == 403
+    assert b"Your account has no role yet" in response.content
+    assert b"Go to the connections list" not in response.content
+
+
+def test_a_viewer_refused_an_action_is_offered_the_connections_list(db):
+    viewer = User.objects.create_user("viewer", password="pw-0123456789")
+    viewer.groups.add(Group.objects.get(name=roles.VIEWER))
+    client = Client()
+    client.login(username="viewer", password="pw-0123456789")
+
+    response = client.get(reverse("connections:create"))
+
+    assert response.status_code == 403
+    assert b"Go to the connections list" in response.content
