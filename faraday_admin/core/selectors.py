@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from faraday_admin.core import crypto
 from faraday_admin.core.models import StoredApiKey
 from faraday_admin.core.upstream import FaradaySetup, KeySource, current_setup
@@ -26,6 +28,11 @@ class ApiKeyStatus:
     @property
     def can_test(self) -> bool:
         return self.source is not KeySource.NONE
+
+    @property
+    def demo_fallback(self) -> bool:
+        """Without a saved key (and none in the environment), the simulator answers."""
+        return settings.FARADAY_DEMO
 
 
 def api_key_status(*, setup: FaradaySetup | None = None) -> ApiKeyStatus:

@@ -494,3 +494,18 @@ def test_key_test_service_returns_the_account(admin_user, faraday_api):
     account = services.api_key_test(actor=admin_user)
 
     assert account.name == "Acme"
+
+
+@pytest.mark.parametrize(
+    ("demo", "said"),
+    [
+        (True, "Afterwards the app runs in demo mode until a key is saved again"),
+        (False, "Afterwards the app can't reach Faraday until a key is saved again."),
+    ],
+)
+def test_remove_section_says_what_happens_without_the_saved_key(admin, settings, demo, said):
+    settings.FARADAY_API_KEY = ""
+    settings.FARADAY_DEMO = demo
+    services.api_key_save(actor=None, api_key=KEY)
+
+    assert said in _text(admin.get(reverse("core:settings")))
