@@ -12,16 +12,16 @@ ENVIRONMENT_KEY_STEP = (
     "Ask whoever runs the app to put a working key in its environment (FARADAY_API_KEY), "
     "copied again from Faraday's dashboard."
 )
+ASK_TO_CHECK_ADDRESS = (
+    "ask whoever runs the app to check FARADAY_API_URL: it is normally https://api.faraday.ai/v1."
+)
 NOT_THE_API_STEP = (
-    "This is usually a brief outage: try again in a few minutes. If it keeps happening, ask "
-    "whoever runs the app to check FARADAY_API_URL: it is normally https://api.faraday.ai/v1."
+    "This is usually a brief outage: try again in a few minutes. If it keeps happening, "
+    + ASK_TO_CHECK_ADDRESS
 )
 WRONG_ADDRESS = Problem(
     title="Faraday didn't answer at the address this app uses.",
-    next_step=(
-        "Ask whoever runs the app to check FARADAY_API_URL: it is normally "
-        "https://api.faraday.ai/v1."
-    ),
+    next_step="A" + ASK_TO_CHECK_ADDRESS[1:],  # the same words, starting a sentence
 )
 
 
