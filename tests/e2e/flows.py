@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 # A detail page: /connections/<id>/ but not /connections/new/.
 DETAIL_URL = re.compile(r"/connections/(?!new/|rows/)[^/?]+/(\?.*)?$")
@@ -61,3 +61,35 @@ def create_postgres(page: Page, name: str, **overrides: str) -> str:
     page.get_by_role("button", name="Create connection").click()
     page.wait_for_url(DETAIL_URL)
     return page.url
+
+
+def hold_requests(page: Page, url_pattern: str) -> list[Route]:
+    """Hold the requests matching `url_pattern` in the network, to answer later
+    (`route.continue_()`): how a test makes a request slow enough to race another."""
+    held: list[Route] = []
+    page.route(url_pattern, lambda route: held.append(route))  # Playwright wants a Python function
+    return held
+
+
+def wait_until_held(page: Page, held: list[Route], what: str) -> None:
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, f"{what} never reached the network"
+
+
+def add_audit_entries(user, actions) -> None:
+    """One successful audit entry by `user` per action, straight into the live server's database."""
+    from faraday_admin.audit.models import AuditEntry, Outcome
+
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=user,
+            actor_username=user.get_username(),
+            action=action,
+            outcome=Outcome.SUCCESS,
+            connection_name=f"Entry {number}",
+        )
+        for number, action in enumerate(actions)
+    )

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import finish_check, log_in
-from tests.e2e.flows import POSTGRES, create_postgres
+from tests.e2e.flows import POSTGRES, add_audit_entries, create_postgres
 
 pytestmark = pytest.mark.e2e
 
@@ -144,18 +144,9 @@ def test_audit_log_has_no_serious_accessibility_violations(a11y_page, axe_source
 def test_audit_log_pager_has_no_serious_accessibility_violations(
     a11y_page, e2e_user, axe_source, artifacts
 ):
-    from faraday_admin.audit.models import Action, AuditEntry, Outcome
+    from faraday_admin.audit.models import Action
 
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=e2e_user,
-            actor_username=e2e_user.username,
-            action=Action.CREATE,
-            outcome=Outcome.SUCCESS,
-            connection_name=f"Paged {n}",
-        )
-        for n in range(60)
-    )
+    add_audit_entries(e2e_user, [Action.CREATE] * 60)
     page = a11y_page
     for number in (1, 2):  # each end of the pager has a placeholder
         page.goto(f"/audit/?page={number}")

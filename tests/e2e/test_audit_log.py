@@ -5,24 +5,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.flows import marker_survived, set_marker
+from tests.e2e.flows import add_audit_entries, marker_survived, set_marker
 
 pytestmark = pytest.mark.e2e
 
 
 def test_filtering_in_place_offers_clear_filters_and_it_clears_them(signed_in, e2e_user):
-    from faraday_admin.audit.models import Action, AuditEntry, Outcome
+    from faraday_admin.audit.models import Action
 
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=e2e_user,
-            actor_username=e2e_user.username,
-            action=action,
-            outcome=Outcome.SUCCESS,
-            connection_name=f"{action} entry",
-        )
-        for action in (Action.CREATE, Action.DELETE)
-    )
+    add_audit_entries(e2e_user, [Action.CREATE, Action.DELETE])
     page = signed_in
     page.goto("/audit/")
     set_marker(page)

@@ -15,10 +15,12 @@ from tests.e2e.flows import (
     choose_type,
     create_postgres,
     fill_fields,
+    hold_requests,
     marker_survived,
     search_types,
     set_marker,
     type_options,
+    wait_until_held,
 )
 
 pytestmark = pytest.mark.e2e
@@ -61,19 +63,10 @@ def test_a_type_chosen_while_a_search_is_in_flight_stays_chosen(signed_in):
     """A late search answer must not swap the list back to "Choose a type…" under the person."""
     page = signed_in
     page.goto("/connections/new/")
-    held = []
-
-    def hold(route):
-        held.append(route)
-
-    page.route("**/connections/new/types/**", hold)
+    held = hold_requests(page, "**/connections/new/types/**")
     page.get_by_label("Find a type").fill("postgres")
     expect(page.locator("#type-search.htmx-request")).to_have_count(1)
-    for _ in range(50):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert len(held) == 1, "the search request never reached the network"
+    wait_until_held(page, held, "the search request")
 
     choose_type(page, "postgres", "Postgres")
     for route in held:
@@ -153,18 +146,9 @@ def test_a_search_sent_while_the_chosen_types_fields_load_still_shows_those_fiel
     """The search cuts the fields request short (one request at a time), so it brings them."""
     page = signed_in
     page.goto("/connections/new/")
-    held = []
-
-    def hold(route):
-        held.append(route)
-
-    page.route("**/connections/new/fields/**", hold)
+    held = hold_requests(page, "**/connections/new/fields/**")
     page.get_by_label("Connection type").select_option("postgres")
-    for _ in range(50):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert len(held) == 1, "the fields request never reached the network"
+    wait_until_held(page, held, "the fields request")
 
     search_types(page, "gres", _types_matching("gres"))
     for route in held:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from faraday_admin.simulator.transport import SimulatorTransport
 from tests.e2e.conftest import log_in
-from tests.e2e.flows import LIVE_TIMEOUT_MS, POSTGRES, fill_fields
+from tests.e2e.flows import LIVE_TIMEOUT_MS, POSTGRES, add_audit_entries, fill_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -30,19 +30,9 @@ def test_focus_on_a_connections_name_survives_its_live_status_update(
 
 
 def test_paging_the_audit_log_by_keyboard_keeps_focus_on_the_link(signed_in, e2e_user):
-    from faraday_admin.audit.models import Action, AuditEntry, Outcome
+    from faraday_admin.audit.models import Action
 
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=e2e_user,
-            actor_username=e2e_user.username,
-            action=Action.CREATE,
-            outcome=Outcome.SUCCESS,
-            connection_type="postgres",
-            connection_name=f"Paged {n}",
-        )
-        for n in range(120)
-    )
+    add_audit_entries(e2e_user, [Action.CREATE] * 120)
     page = signed_in
     page.goto("/audit/")
     older = page.get_by_role("link", name="Older →")
