@@ -160,7 +160,8 @@ def _new_page(browser, live_server, *, bypass_csp: bool):
     return context, page
 
 
-def _close(context, page, request, artifacts) -> None:
+def close_saving_failure_shot(context, page, request, artifacts) -> None:
+    """Close the page's context, after a screenshot when the test failed."""
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed and not page.is_closed():
         try:
@@ -178,7 +179,7 @@ def page(browser, live_server, e2e_settings, request, artifacts) -> Iterator:
     """
     context, page = _new_page(browser, live_server, bypass_csp=False)
     yield page
-    _close(context, page, request, artifacts)
+    close_saving_failure_shot(context, page, request, artifacts)
     passed = getattr(request.node, "report_call", None)
     if passed is not None and passed.passed:
         reports = page.watch.console_matching("Content Security Policy")
@@ -191,7 +192,7 @@ def csp_bypassed_page(browser, live_server, e2e_settings, request, artifacts) ->
     """For the axe tests only: axe is injected as a script, which the CSP rightly blocks."""
     context, page = _new_page(browser, live_server, bypass_csp=True)
     yield page
-    _close(context, page, request, artifacts)
+    close_saving_failure_shot(context, page, request, artifacts)
 
 
 def log_in(page, user, password: str = PASSWORD) -> None:

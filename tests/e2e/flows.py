@@ -71,6 +71,13 @@ def hold_requests(page: Page, url_pattern: str) -> list[Route]:
     return held
 
 
+def release_held(page: Page, url_pattern: str, held: list[Route]) -> None:
+    """Let the held requests go on, and stop holding new ones."""
+    for route in held:
+        route.continue_()
+    page.unroute(url_pattern)
+
+
 def wait_until_held(page: Page, held: list[Route], what: str) -> None:
     for _ in range(50):
         if held:

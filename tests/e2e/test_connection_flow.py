@@ -17,6 +17,7 @@ from tests.e2e.flows import (
     fill_fields,
     hold_requests,
     marker_survived,
+    release_held,
     search_types,
     set_marker,
     type_options,
@@ -69,9 +70,7 @@ def test_a_type_chosen_while_a_search_is_in_flight_stays_chosen(signed_in):
     wait_until_held(page, held, "the search request")
 
     choose_type(page, "postgres", "Postgres")
-    for route in held:
-        route.continue_()
-    page.unroute("**/connections/new/types/**")
+    release_held(page, "**/connections/new/types/**", held)
     expect(page.locator(".htmx-request")).to_have_count(0)
     expect(page.locator("#id_type")).to_have_value("postgres")
     expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")
@@ -151,9 +150,7 @@ def test_a_search_sent_while_the_chosen_types_fields_load_still_shows_those_fiel
     wait_until_held(page, held, "the fields request")
 
     search_types(page, "gres", _types_matching("gres"))
-    for route in held:
-        route.continue_()
-    page.unroute("**/connections/new/fields/**")
+    release_held(page, "**/connections/new/fields/**", held)
     expect(page.locator(".htmx-request")).to_have_count(0)
     expect(page.locator("#id_type")).to_have_value("postgres")
     expect(page.locator("#type-fields legend")).to_have_text("2. Postgres details")

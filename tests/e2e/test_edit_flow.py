@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from faraday_admin.simulator.transport import SimulatorTransport
 from tests.e2e.conftest import finish_check
-from tests.e2e.flows import DETAIL_URL, POSTGRES, hold_requests, wait_until_held
+from tests.e2e.flows import DETAIL_URL, POSTGRES, hold_requests, release_held, wait_until_held
 
 pytestmark = pytest.mark.e2e
 
@@ -53,16 +53,17 @@ def test_a_confirmation_cannot_be_sent_again_while_it_is_being_sent(signed_in, c
     finish_check(connection.id)
     url = f"/connections/{connection.id}/force-update/"
     page.goto(url)
-    held = hold_requests(page, f"**{url}")
+    pattern = f"**{url}"
+    held = hold_requests(page, pattern)
     button = page.get_by_role("button", name="Update now")
 
     button.click()
     wait_until_held(page, held, "the confirmation")
     expect(button).to_be_disabled()
     button.click(force=True)  # a second click, as an impatient person's, changes nothing
-    held[0].continue_()
+    release_held(page, pattern, held)
 
     page.wait_for_url(DETAIL_URL)
     expect(page.get_by_role("status").filter(has_text="updating")).to_be_visible()
     assert AuditEntry.objects.filter(action=Action.FORCE_UPDATE).count() == 1
-    assert len(held) == 1
+    assert len(held) == 1, "the second click sent the confirmation again"

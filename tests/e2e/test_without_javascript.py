@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import VIEWPORT, log_in
+from tests.e2e.conftest import VIEWPORT, close_saving_failure_shot, log_in
 from tests.e2e.flows import DETAIL_URL, POSTGRES, fill_fields
 
 pytestmark = pytest.mark.e2e
@@ -36,13 +36,7 @@ def no_js_page(browser, live_server, e2e_user, artifacts, request) -> Iterator:
     page.requests = requests
     log_in(page, e2e_user)
     yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed and not page.is_closed():
-        try:
-            artifacts.shot(page, "failure")
-        except Exception as exc:  # a screenshot must not hide the real failure
-            print(f"could not save the failure screenshot: {exc}")
-    context.close()
+    close_saving_failure_shot(context, page, request, artifacts)
 
 
 def _query(page) -> dict[str, list[str]]:
