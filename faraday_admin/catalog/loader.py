@@ -36,6 +36,7 @@ _LABEL_WORDS = {
     "api": "API",
     "json": "JSON",
     "ssh": "SSH",
+    "rsa": "RSA",
 }
 
 
@@ -72,6 +73,8 @@ class FieldSpec:
     suggested_value: int | str | None = None
     pattern: str | None = None
     pattern_source: str | None = None
+    # An edit may clear it with null (Faraday's MergePatch model admits null here).
+    nullable: bool = False
 
     @property
     def label(self) -> str:
@@ -83,11 +86,24 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class ReadOnlyField:
+    """An option only Faraday sets and answers with (a public key it generated); never sent."""
+
+    name: str
+    description: str
+
+    @property
+    def label(self) -> str:
+        return humanize_key(self.name)
+
+
+@dataclass(frozen=True)
 class ConnectionType:
     type: str
     label: str
     category: str
     fields: tuple[FieldSpec, ...]
+    read_only_fields: tuple[ReadOnlyField, ...] = ()
 
     @property
     def category_label(self) -> str:
@@ -142,6 +158,7 @@ def _field_from_dict(raw: dict[str, Any], where: str) -> FieldSpec:
             suggested_value=raw.get("suggested_value"),
             pattern=raw.get("pattern"),
             pattern_source=raw.get("pattern_source"),
+            nullable=bool(raw.get("nullable", False)),
         )
     except KeyError as exc:
         raise CatalogError(f"{where}: missing key {exc}") from exc
@@ -168,10 +185,22 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         if category not in CATEGORY_LABELS:
             raise CatalogError(f"{key}: unknown category {category!r}")
         fields = tuple(_field_from_dict(f, f"{key}.{f.get('name')}") for f in raw_type["fields"])
-        if len({f.name for f in fields}) != len(fields) or any(f.name == "type" for f in fields):
+        try:
+            read_only = tuple(
+                ReadOnlyField(name=f["name"], description=f.get("description", ""))
+                for f in raw_type.get("read_only_fields", [])
+            )
+        except (KeyError, TypeError) as exc:
+            raise CatalogError(f"{key}: a read-only field needs a name") from exc
+        names = [f.name for f in (*fields, *read_only)]
+        if len(set(names)) != len(names) or "type" in names:
             raise CatalogError(f"{key}: duplicate or reserved field name")
         types[key] = ConnectionType(
-            type=key, label=raw_type.get("label") or key, category=category, fields=fields
+            type=key,
+            label=raw_type.get("label") or key,
+            category=category,
+            fields=fields,
+            read_only_fields=read_only,
         )
     if not types:
         raise CatalogError("the catalog lists no connection types")

@@ -1,8 +1,13 @@
 """Rebuild `connection_types.json` from Faraday's OpenAPI document, keeping our editorial extras.
 
-Faraday publishes its API as OpenAPI (https://app.faraday.ai/api.json). Each connection type's
-create options are a schema named `ConnectionOptions<Type>Post` whose `type` property holds the
-type key. From each one this module takes what Faraday owns and keeps what we own:
+Faraday publishes its API as OpenAPI (https://app.faraday.ai/api.json) and, generated from it,
+a TypeScript client whose models file (`faraday_models.json`) this module reads too, by turning
+it into the same schemas (`models_to_openapi`). Each connection type's create options are a
+schema named `ConnectionOptions<Type>Post` whose `type` property holds the type key. Beside it,
+`ConnectionOptions<Type>MergePatch` says which fields an edit may clear with null (`nullable`),
+and the response schema `ConnectionOptions<Type>` has the fields only Faraday sets (a generated
+public key), listed as the type's `read_only_fields`. From these this module takes what Faraday
+owns and keeps what we own:
 
 From the document (Faraday's word wins):
     the set of types and of their fields; each field's kind (`enum` when the property lists
@@ -37,6 +42,7 @@ numbers) are skipped with a note; a required one is an error.
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -59,6 +65,7 @@ _FIELD_KEY_ORDER = (
     "required",
     "description",
     "choices",
+    "nullable",
     "secret",
     "pattern",
     "pattern_source",
@@ -131,6 +138,74 @@ def _fetch(url: str, *, client: httpx.Client | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Faraday's published client models, read as an OpenAPI document
+
+
+def is_models_document(document: dict[str, Any]) -> bool:
+    """True for the models file of Faraday's published client (`interfaces`, `unions`)."""
+    return isinstance(document.get("interfaces"), dict) and isinstance(document.get("unions"), dict)
+
+
+_ANCHOR = re.compile(r'<a\s[^>]*href="(?P<url>https?://[^"]+)"[^>]*>(?P<text>.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_description(text: str) -> str:
+    """The models' HTML descriptions as the catalog keeps them: plain text, a link's address in
+    brackets after its words (the form turns bare addresses back into links)."""
+    text = _ANCHOR.sub(lambda m: f"{m['text']} ({m['url']})", text)
+    return html.unescape(_TAG.sub("", text)).strip()
+
+
+def _model_property(type_expr: str, description: str, enums: dict[str, Any]) -> dict[str, Any]:
+    alternatives = [part.strip() for part in type_expr.split("|")]
+    concrete = [alt for alt in alternatives if alt != "null"]
+    base = concrete[0] if len(concrete) == 1 else type_expr
+    if base in enums:
+        prop: dict[str, Any] = {"type": "string", "enum": list(enums[base])}
+    elif base == "number":
+        # TypeScript has only `number`; every numeric connection option (a port) is whole.
+        prop = {"type": "integer"}
+    elif base in ("string", "boolean"):
+        prop = {"type": base}
+    else:
+        prop = {"type": "object"}  # arrays and nested models: no form input
+    if "null" in alternatives:
+        prop["nullable"] = True
+    if description:
+        prop["description"] = plain_description(description)
+    return prop
+
+
+def models_to_openapi(models: dict[str, Any]) -> dict[str, Any]:
+    """The connection-options part of an OpenAPI document, built from the models file, so one
+    sync reads both: Post schemas (what a create takes), MergePatch (what an edit may null) and
+    the response schemas (what only Faraday sets)."""
+    enums = models.get("enums") or {}
+    interfaces = models["interfaces"]
+    schemas: dict[str, Any] = {}
+    for union in ("ConnectionOptionsPost", "ConnectionOptionsMergePatch", "ConnectionOptions"):
+        members = (models["unions"].get(union) or {}).get("members") or []
+        for key, interface in members:
+            if interface not in interfaces:
+                raise SyncError(f"{union} names {interface}, which the file doesn't define")
+            fields = interfaces[interface]
+            properties = {
+                name: _model_property(spec["type"], spec.get("description", ""), enums)
+                for name, spec in fields.items()
+            }
+            properties["type"] = {"type": "string", "enum": [key]}
+            schemas[interface] = {
+                "type": "object",
+                "properties": properties,
+                "required": sorted(n for n, spec in fields.items() if not spec["optional"]),
+            }
+    if not schemas:
+        raise SyncError("the models file has no ConnectionOptionsPost union")
+    return {"components": {"schemas": schemas}, "x-without-patterns": True}
+
+
+# ---------------------------------------------------------------------------------------------
 # Schemas
 
 
@@ -142,6 +217,9 @@ class _Schemas:
         if not isinstance(schemas, dict):
             raise SyncError("the document has no components.schemas; is it an OpenAPI document?")
         self.schemas = schemas
+        self.base_names: dict[str, str] = {}  # type key -> "ConnectionOptions<Name>"
+        # The client models carry no patterns: silence there is not Faraday dropping one.
+        self.has_patterns = not document.get("x-without-patterns", False)
 
     def resolve(self, schema: Any, where: str, depth: int = 0) -> dict[str, Any]:
         """`schema` with `$ref` followed and `allOf` merged (properties, required, the rest)."""
@@ -193,9 +271,16 @@ class _Schemas:
             if key in found:
                 raise SyncError(f"{name}: type {key!r} is described by two schemas")
             found[key] = schema
+            self.base_names[key] = name.removesuffix("Post")
         if not found:
             raise SyncError("the document has no ConnectionOptions<Type>Post schemas")
         return found
+
+    def companion(self, key: str, suffix: str) -> dict[str, Any] | None:
+        """The type's sibling schema (`MergePatch`, or "" for the response), resolved; None when
+        the document has none."""
+        name = self.base_names[key] + suffix
+        return self.resolve(self.schemas[name], name) if name in self.schemas else None
 
     def _discriminator_mapping(self) -> dict[str, str]:
         """{schema name: type key} from any `discriminator.mapping` (e.g. ConnectionOptionsPost)."""
@@ -240,6 +325,12 @@ def _kind(prop: dict[str, Any]) -> str | None:
     return None
 
 
+def _nullable(prop: dict[str, Any]) -> bool:
+    """Whether a property admits null: OpenAPI 3.0's `nullable`, or 3.1's type list."""
+    declared = prop.get("type")
+    return prop.get("nullable") is True or (isinstance(declared, list) and "null" in declared)
+
+
 def _bounds(prop: dict[str, Any]) -> tuple[int | None, int | None]:
     low, high = prop.get("minimum"), prop.get("maximum")
     # OpenAPI 3.1 gives a number; 3.0 a boolean beside minimum/maximum.
@@ -261,7 +352,13 @@ def _ordered(raw: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _build_field(
-    name: str, prop: dict[str, Any], required: bool, old: dict[str, Any] | None, where: str
+    name: str,
+    prop: dict[str, Any],
+    required: bool,
+    old: dict[str, Any] | None,
+    where: str,
+    *,
+    has_patterns: bool = True,
 ) -> dict[str, Any]:
     kind = _kind(prop)
     if kind is None:
@@ -297,7 +394,7 @@ def _build_field(
     elif (
         kind == "string"
         and old.get("pattern")
-        and old.get("pattern_source") not in _DOCUMENTED_SOURCES
+        and (old.get("pattern_source") not in _DOCUMENTED_SOURCES or not has_patterns)
     ):
         raw["pattern"] = old["pattern"]  # our own carry-over, not Faraday's
         if "pattern_source" in old:
@@ -341,12 +438,33 @@ def _guess_category(key: str, field_names: set[str]) -> str:
     return _FALLBACK_CATEGORY
 
 
+def _read_only_fields(
+    post: dict[str, Any], response: dict[str, Any], old: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Options Faraday sets and answers with but never takes (a public key it generated)."""
+    old_entries = {f["name"]: f for f in (old or {}).get("read_only_fields", [])}
+    sent = post.get("properties", {})
+    answered = response.get("properties", {})
+    names = {name for name, prop in sent.items() if prop.get("readOnly") is True}
+    names |= {name for name in answered if name not in sent}
+    entries = []
+    for name in sorted(names - {"type"}):
+        prop = answered.get(name) or sent[name]
+        description = str(prop.get("description") or "").strip()
+        entry = {**old_entries.get(name, {}), "name": name}
+        entry["description"] = description or entry.get("description") or humanize_key(name)
+        entries.append(entry)
+    return entries
+
+
 def _build_type(
     key: str, schema: dict[str, Any], old: dict[str, Any] | None, schemas: _Schemas
 ) -> tuple[dict[str, Any], list[str]]:
     notes: list[str] = []
     old_fields = {f["name"]: f for f in (old or {}).get("fields", [])}
     required = set(schema.get("required", []))
+    merge_patch = schemas.companion(key, "MergePatch")
+    patch_props = (merge_patch or {}).get("properties", {})
     fields = []
     for name, raw_prop in sorted(schema.get("properties", {}).items()):
         if name == "type":
@@ -360,9 +478,27 @@ def _build_type(
                 f"skipped {where}: a {prop.get('type', 'untyped')} field has no form input"
             )
             continue
-        fields.append(_build_field(name, prop, name in required, old_fields.get(name), where))
+        built = _build_field(
+            name,
+            prop,
+            name in required,
+            old_fields.get(name),
+            where,
+            has_patterns=schemas.has_patterns,
+        )
+        if merge_patch is not None:
+            # Only an edit may send null, and only where Faraday's edit model admits it.
+            patch_prop = schemas.resolve(patch_props.get(name, {}), f"{where} (MergePatch)")
+            built["nullable"] = _nullable(patch_prop)
+        elif "nullable" in old_fields.get(name, {}):
+            built["nullable"] = old_fields[name]["nullable"]  # this document can't say
+        fields.append(_ordered(built, _FIELD_KEY_ORDER))
     if old is not None:
-        extras = {k: v for k, v in old.items() if k not in (*_TYPE_KEY_ORDER, "fields")}
+        extras = {
+            k: v
+            for k, v in old.items()
+            if k not in (*_TYPE_KEY_ORDER, "fields", "read_only_fields")
+        }
         raw = {"type": key, "label": old.get("label"), "category": old.get("category"), **extras}
     else:
         category = _guess_category(key, {f["name"] for f in fields})
@@ -372,6 +508,15 @@ def _build_type(
             " review them"
         )
     raw["fields"] = fields
+    response = schemas.companion(key, "")
+    if response is None:  # this document can't say: keep what we knew
+        read_only = (old or {}).get("read_only_fields", [])
+    else:
+        read_only = _read_only_fields(schema, response, old)
+    if read_only:
+        raw["read_only_fields"] = read_only
+    else:
+        raw.pop("read_only_fields", None)
     return raw, notes
 
 
@@ -410,7 +555,17 @@ def _show(value: Any, *, quote: bool = False) -> str:
     return f'"{value}"' if quote else str(value)
 
 
-_COMPARED = ("kind", "required", "secret", "pattern", "choices", "min", "max", "description")
+_COMPARED = (
+    "kind",
+    "required",
+    "nullable",
+    "secret",
+    "pattern",
+    "choices",
+    "min",
+    "max",
+    "description",
+)
 
 
 def diff_catalog_data(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -424,6 +579,14 @@ def diff_catalog_data(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         lines.append(f"+ type {key} ({t['label']}, {t['category']}): {names}")
     lines.extend(f"- type {key}" for key in sorted(old_types.keys() - new_types.keys()))
     for key in sorted(old_types.keys() & new_types.keys()):
+        old_read_only = {f["name"] for f in old_types[key].get("read_only_fields", [])}
+        new_read_only = {f["name"] for f in new_types[key].get("read_only_fields", [])}
+        lines.extend(
+            f"+ read-only field {key}.{name}" for name in sorted(new_read_only - old_read_only)
+        )
+        lines.extend(
+            f"- read-only field {key}.{name}" for name in sorted(old_read_only - new_read_only)
+        )
         old_fields = {f["name"]: f for f in old_types[key]["fields"]}
         new_fields = {f["name"]: f for f in new_types[key]["fields"]}
         for name in sorted(new_fields.keys() - old_fields.keys()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -37,6 +38,10 @@ logger = logging.getLogger("faraday_admin.faraday_client")
 API_KEY_SHAPE = re.compile(r"[\x21-\x7e]*")
 
 T = TypeVar("T")
+
+JSON = "application/json"
+# RFC 7396, as Faraday's own client sends PATCH bodies: null removes a member, absent keeps it.
+MERGE_PATCH = "application/merge-patch+json"
 
 
 def build_http_client(
@@ -144,7 +149,13 @@ class FaradayClient:
             body["options"] = dict(options)
         if not body:
             raise ValueError("update_connection needs name and/or options")
-        return self._call("PATCH", _connection_path(connection_id), Connection.from_json, body=body)
+        return self._call(
+            "PATCH",
+            _connection_path(connection_id),
+            Connection.from_json,
+            body=body,
+            media_type=MERGE_PATCH,
+        )
 
     def delete_connection(self, connection_id: str) -> None:
         """Delete the connection. Raises NotFound, Conflict (still in use) or FaradayError."""
@@ -243,8 +254,9 @@ class FaradayClient:
         *,
         params: list[tuple[str, str]] | None = None,
         body: Mapping[str, Any] | None = None,
+        media_type: str = JSON,
     ) -> T:
-        response = self._send(method, path, params=params, body=body)
+        response = self._send(method, path, params=params, body=body, media_type=media_type)
         try:
             data = response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to parse
@@ -268,8 +280,17 @@ class FaradayClient:
         *,
         params: list[tuple[str, str]] | None = None,
         body: Mapping[str, Any] | None = None,
+        media_type: str = JSON,
     ) -> httpx.Response:
         """Return Faraday's 2xx answer, retrying per the policy; raise FaradayError otherwise."""
+        headers = self._auth_headers()
+        content = None
+        if body is not None:
+            # As httpx's own `json=` encodes, but with the media type the endpoint expects.
+            content = json.dumps(
+                body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode()
+            headers["Content-Type"] = media_type
         attempt = 1
         slept = 0.0
 
@@ -291,7 +312,7 @@ class FaradayClient:
             started = time.perf_counter()
             try:
                 response = self._http.request(
-                    method, path, params=params, json=body, headers=self._auth_headers()
+                    method, path, params=params, content=content, headers=headers
                 )
             except httpx.HTTPError as exc:
                 error = error_from_httpx(exc, method=method, path=path)

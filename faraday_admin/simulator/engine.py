@@ -12,8 +12,6 @@ token "expired" and "forbidden" fail auth, any other token is accepted; password
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 import re
@@ -24,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +34,7 @@ from faraday_admin.simulator.models import SimulatedConnection, SimulatedDepende
 from faraday_admin.simulator.validation import (
     Problem,
     check_connection,
+    check_merge_patch,
     normalize_options,
     pointer,
 )
@@ -42,8 +43,10 @@ logger = logging.getLogger(__name__)
 
 ACCOUNT_ID = "5f6a1c2e-9d1b-4c6e-8a57-3b2f0e7d4c91"
 ACCOUNT_CREATED_AT = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
-# Shown in options after rotate_credentials; read-only, so a PATCH that echoes it is fine.
-FINGERPRINT_OPTION = "public_key_fingerprint"
+# Where each key-pair type shows the public key Faraday generated for it (read-only).
+PUBLIC_KEY_OPTIONS = {"snowflake": "rsa_public_key", "clickhouse": "ssh_public_key"}
+# RFC 7396: Faraday's client sends every PATCH as a merge patch.
+MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
 JSON_HEADERS = {"content-type": "application/json"}
 # Demo tokens that exercise Faraday's other auth failures.
 _REFUSED_TOKENS = {
@@ -173,6 +176,7 @@ class _Call:
     """One request, with the moment it is handled and the cycle length in force."""
 
     query: dict[str, list[str]]
+    headers: Mapping[str, str]
     body: bytes
     at: datetime
     cycle_seconds: float
@@ -182,8 +186,9 @@ class _Call:
         ctype = get_catalog().get(connection.options.get("type", ""))
         hidden = ctype.secret_field_names if ctype else frozenset()
         options = {k: v for k, v in connection.options.items() if k not in hidden}
-        if connection.key_fingerprint:
-            options[FINGERPRINT_OPTION] = connection.key_fingerprint
+        key_option = PUBLIC_KEY_OPTIONS.get(options.get("type", ""))
+        if key_option and connection.public_key:
+            options[key_option] = connection.public_key
         return {
             "id": str(connection.id),
             "name": connection.name,
@@ -263,6 +268,7 @@ def _create_connection(call: _Call) -> SimResponse:
         updated_at=at,
         cycle_started_at=at,
         last_updated_config_at=at,
+        public_key=new_public_key(options["type"]),
     )
     return _json_response(201, call.render(connection))
 
@@ -271,37 +277,41 @@ def _get_connection(call: _Call, connection_id: str) -> SimResponse:
     return _json_response(200, call.render(_find(connection_id)))
 
 
+def _require_merge_patch(call: _Call) -> None:
+    media_type = _header(call.headers, "content-type").partition(";")[0].strip().lower()
+    if media_type != MERGE_PATCH_MEDIA_TYPE:
+        raise _ApiError(
+            415,
+            "BAD_REQUEST",
+            f"Send PATCH bodies as {MERGE_PATCH_MEDIA_TYPE} (RFC 7396), not "
+            f"{media_type or 'without a Content-Type'}.",
+        )
+
+
 def _patch_connection(call: _Call, connection_id: str) -> SimResponse:
+    _require_merge_patch(call)
     with transaction.atomic():
         connection = _find(connection_id, lock=True)
         _refuse_managed(connection)
         patch = _json_object(call.body)
         stored_type = connection.options.get("type")
-        problems: list[Problem] = []
-        options_patch = patch.get("options")
-        if isinstance(options_patch, dict):
-            options_patch = {k: v for k, v in options_patch.items() if k != FINGERPRINT_OPTION}
-            # Options are a tagged union: the patch names its type, and the type is fixed.
-            if "type" not in options_patch:
-                problems.append(
-                    Problem("/options/type", "must have required property 'type'", "required")
+        problems = check_merge_patch(patch)
+        requested_type = (patch.get("options") or {}).get("type", stored_type)
+        if not problems and requested_type != stored_type:
+            # Options are a tagged union whose tag is fixed once the connection exists.
+            problems.append(
+                Problem(
+                    "/options/type",
+                    "must be equal to one of the allowed values",
+                    "enum",
+                    f"A connection's type can't change; keep '{stored_type}' or create a new "
+                    "connection.",
                 )
-            elif options_patch["type"] != stored_type:
-                problems.append(
-                    Problem(
-                        "/options/type",
-                        "must be equal to one of the allowed values",
-                        "enum",
-                        f"A connection's type can't change; keep '{stored_type}' or create a new "
-                        "connection.",
-                    )
-                )
-            options_patch = {**options_patch, "type": stored_type}
-        document = _merge_patch(
-            {"name": connection.name, "options": connection.options},
-            {**patch, "options": options_patch} if "options" in patch else patch,
-        )
-        problems.extend(check_connection(document))
+            )
+        if problems:
+            raise _validation_failed(problems)
+        document = _merge_patch({"name": connection.name, "options": connection.options}, patch)
+        problems = check_connection(document)
         if problems:
             raise _validation_failed(problems)
         options = normalize_options(document["options"])
@@ -417,10 +427,18 @@ def _force_update(call: _Call, connection_id: str) -> SimResponse:
     return _no_content()
 
 
-def _new_fingerprint() -> str:
-    # Same form as `ssh-keygen -l`: SHA256 of the (here random) public key, base64 without padding.
-    digest = hashlib.sha256(secrets.token_bytes(32)).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+def new_public_key(type_key: str) -> str:
+    """The public half of the key pair Faraday makes for a key-pair type ("" for other types),
+    in the form Faraday answers with: PEM for Snowflake, OpenSSH for ClickHouse."""
+    if type_key == "snowflake":
+        # Shaped like a real 2048-bit RSA key; no private half exists, so nothing can sign in.
+        modulus = secrets.randbits(2048) | (1 << 2047) | 1
+        key = rsa.RSAPublicNumbers(65537, modulus).public_key()
+        return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    if type_key == "clickhouse":
+        key = ed25519.Ed25519PrivateKey.generate().public_key()
+        return key.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode() + " faraday"
+    return ""
 
 
 def _rotate_credentials(call: _Call, connection_id: str) -> SimResponse:
@@ -441,7 +459,7 @@ def _rotate_credentials(call: _Call, connection_id: str) -> SimResponse:
                 f"The body's type '{requested}' does not match this connection's type "
                 f"'{connection.options.get('type')}'.",
             )
-        connection.key_fingerprint = _new_fingerprint()
+        connection.public_key = new_public_key(requested)
         call.restart_cycle(connection)
         connection.last_updated_config_at = call.at
         connection.updated_at = call.at
@@ -529,6 +547,7 @@ def handle(
         handler, params = _route(method.upper(), path)
         call = _Call(
             query=dict(query),
+            headers=headers,
             body=body,
             at=(clock or now)(),
             cycle_seconds=float(settings.FARADAY_SIMULATOR_CYCLE_SECONDS),
@@ -580,6 +599,7 @@ def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:
                 updated_at=started,
                 cycle_started_at=started,
                 last_updated_config_at=started,
+                public_key=new_public_key(spec["options"]["type"]),
             )
             for kind, name in spec.get("dependents", ()):
                 SimulatedDependent.objects.create(

@@ -103,11 +103,19 @@ def table_contents(connection_id: Any, options: dict[str, Any]) -> list[dict[str
     return rows
 
 
-def file_contents(connection_id: Any, created_at: datetime) -> list[str]:
-    """File names, as the reference page shows contents: plain strings."""
+def file_contents(connection_id: Any, created_at: datetime) -> list[dict[str, Any]]:
+    """Files as Faraday's models give contents (ContentsRow): a name and, for object stores,
+    the object's size in bytes; no row count."""
     count = 2 + _digest(connection_id)[1] % 3
     month = created_at.strftime("%Y-%m")
-    return [f"{name}_{month}.csv" for name in _FILES[:count]]
+    return [
+        {
+            "name": f"{name}_{month}.csv",
+            # 1 to 65 MB, fixed per connection and file.
+            "object_size": 1_000_000 + int.from_bytes(_digest(connection_id, name)[:2]) * 1000,
+        }
+        for name in _FILES[:count]
+    ]
 
 
 def contents_for(connection) -> list[Any]:

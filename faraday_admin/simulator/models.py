@@ -23,8 +23,9 @@ class SimulatedConnection(models.Model):
     # Carried over from earlier cycles; the current cycle's values are derived when it gets there.
     last_read_input_at = models.DateTimeField(null=True, blank=True)
     last_updated_output_at = models.DateTimeField(null=True, blank=True)
-    # Set by rotate_credentials; shown as options.public_key_fingerprint.
-    key_fingerprint = models.CharField(max_length=100, blank=True)
+    # Key-pair types: the public key Faraday made at creation and remakes on rotate_credentials,
+    # shown as options.rsa_public_key (snowflake) or options.ssh_public_key (clickhouse).
+    public_key = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,7 +1,10 @@
-"""Faraday's JSON-schema checks on connection bodies, reporting every problem at once.
+"""Faraday's checks on connection bodies, reporting every problem at once.
 
-Paths are JSON pointers into the request document (`/name`, `/options/host`), messages follow the
-wording of ajv (the validator behind Faraday's schema), and `error_type` is the failed keyword.
+The shape of a body (members, JSON kinds, enums, required members, where null is allowed) is
+checked against Faraday's published models (`catalog.api_models`); the values against what the
+catalog adds from Faraday's reference page (patterns, whole numbers, bounds). Paths are JSON
+pointers into the request document (`/name`, `/options/host`), messages follow the wording of
+ajv (the validator behind Faraday's schema), and `error_type` is the failed keyword.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from typing import Any
 
 from django.conf import settings
 
+from faraday_admin.catalog.api_models import SchemaProblem, get_api_models, pointer
 from faraday_admin.catalog.loader import ConnectionType, FieldSpec, get_catalog
 from faraday_admin.catalog.patterns import EcmaPattern, compile_ecmascript
 
-CONNECTION_KEYS = ("name", "options")
+__all__ = ["Problem", "check_connection", "check_merge_patch", "normalize_options", "pointer"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,6 @@ class Problem:
             item["suggestion"] = self.suggestion
         item["context"] = {"errorType": self.error_type}
         return item
-
-
-def pointer(*parts: str) -> str:
-    """RFC 6901 JSON pointer: `~` and `/` inside a key are escaped."""
-    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
 @cache
@@ -58,11 +57,30 @@ def is_json_integer(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
-def _json_type_name(kind: str) -> str:
-    return "string" if kind == "enum" else kind
+def _type_of(options: Any) -> ConnectionType | None:
+    return get_catalog().get(options.get("type")) if isinstance(options, dict) else None
 
 
-def _check_field(spec: FieldSpec, value: Any, path: str) -> list[Problem]:
+def _from_schema(problem: SchemaProblem, ctype: ConnectionType | None) -> Problem:
+    """The models' verdict with the suggestion Faraday adds to it."""
+    suggestion = None
+    name = problem.path.rsplit("/", 1)[-1]
+    if problem.keyword == "additionalProperties" and problem.path.startswith("/options/"):
+        kind = ctype.type if ctype else "these"
+        suggestion = f"Remove '{name}': {kind} connections have no such option."
+    elif problem.keyword == "enum" and problem.path == "/options/type":
+        suggestion = "Use one of the connection types in Faraday's documentation."
+    elif problem.keyword == "enum" and ctype and (spec := ctype.field(name)):
+        suggestion = "Use one of: " + ", ".join(spec.choices) + "."
+    elif (
+        problem.keyword == "type" and ctype and getattr(ctype.field(name), "kind", "") == "integer"
+    ):
+        suggestion = "Send a whole number, not text."
+    return Problem(problem.path, problem.message, problem.keyword, suggestion)
+
+
+def _check_value(spec: FieldSpec, value: Any, path: str) -> list[Problem]:
+    """What the catalog adds to a value whose JSON kind the models accepted."""
     if spec.kind == "integer":
         if not is_json_integer(value):
             return [Problem(path, "must be integer", "type", "Send a whole number, not text.")]
@@ -70,99 +88,54 @@ def _check_field(spec: FieldSpec, value: Any, path: str) -> list[Problem]:
             return [Problem(path, f"must be >= {spec.min}", "minimum")]
         if spec.max is not None and value > spec.max:
             return [Problem(path, f"must be <= {spec.max}", "maximum")]
-        return []
-    if spec.kind == "boolean":
-        return [] if isinstance(value, bool) else [Problem(path, "must be boolean", "type")]
-    if not isinstance(value, str):
-        return [Problem(path, f"must be {_json_type_name(spec.kind)}", "type")]
-    if spec.kind == "enum" and value not in spec.choices:
-        return [
-            Problem(
-                path,
-                "must be equal to one of the allowed values",
-                "enum",
-                "Use one of: " + ", ".join(spec.choices) + ".",
-            )
-        ]
-    if spec.pattern and not matches_schema_pattern(spec.pattern, value):
+    elif (
+        spec.pattern and isinstance(value, str) and not matches_schema_pattern(spec.pattern, value)
+    ):
         return [Problem(path, f'must match pattern "{spec.pattern}"', "pattern")]
     return []
 
 
-def _check_type_fields(ctype: ConnectionType, options: dict[str, Any]) -> list[Problem]:
-    problems = [
-        Problem(
-            pointer("options", spec.name), f"must have required property '{spec.name}'", "required"
-        )
-        for spec in ctype.fields
-        if spec.required and spec.name not in options
-    ]
-    for key, value in options.items():
-        if key == "type":
-            continue
-        spec = ctype.field(key)
-        if spec is None:
-            problems.append(
-                Problem(
-                    pointer("options", key),
-                    "must NOT have additional properties",
-                    "additionalProperties",
-                    f"Remove '{key}': {ctype.type} connections have no such option.",
-                )
-            )
-        else:
-            problems.extend(_check_field(spec, value, pointer("options", key)))
-    return problems
-
-
-def check_options(options: Any) -> list[Problem]:
-    """Problems with an `options` object: its `type`, then that type's fields."""
-    if not isinstance(options, dict):
-        return [Problem("/options", "must be object", "type")]
-    if "type" not in options:
-        return [Problem("/options/type", "must have required property 'type'", "required")]
-    type_key = options["type"]
-    if not isinstance(type_key, str):
-        return [Problem("/options/type", "must be string", "type")]
-    ctype = get_catalog().get(type_key)
-    if ctype is None:
-        return [
-            Problem(
-                "/options/type",
-                "must be equal to one of the allowed values",
-                "enum",
-                "Use one of the connection types in Faraday's documentation.",
-            )
-        ]
-    return _check_type_fields(ctype, options)
-
-
-def check_connection(document: dict[str, Any]) -> list[Problem]:
-    """Every problem with a `{"name", "options"}` document, as POST /connections checks it."""
-    problems = [
-        Problem(pointer(key), "must NOT have additional properties", "additionalProperties")
-        for key in document
-        if key not in CONNECTION_KEYS
-    ]
+def _check_name(document: dict[str, Any]) -> list[Problem]:
     name_spec = get_catalog().name_field
-    if "name" not in document:
-        problems.append(Problem("/name", "must have required property 'name'", "required"))
-    elif not isinstance(document["name"], str):
-        problems.append(Problem("/name", "must be string", "type"))
-    elif not matches_schema_pattern(name_spec.pattern or "", document["name"]):
-        problems.append(
+    name = document.get("name")
+    if isinstance(name, str) and not matches_schema_pattern(name_spec.pattern or "", name):
+        return [
             Problem(
                 "/name",
                 f'must match pattern "{name_spec.pattern}"',
                 "pattern",
                 "Give the connection a name that is not blank.",
             )
-        )
-    if "options" not in document:
-        problems.append(Problem("/options", "must have required property 'options'", "required"))
-    else:
-        problems.extend(check_options(document["options"]))
+        ]
+    return []
+
+
+def _check(document: Any, model: str) -> list[Problem]:
+    if not isinstance(document, dict):
+        return [Problem("/", "must be object", "type")]
+    options = document.get("options")
+    ctype = _type_of(options)
+    problems = [_from_schema(p, ctype) for p in get_api_models().problems(document, model)]
+    failed = {problem.path for problem in problems}
+    problems.extend(p for p in _check_name(document) if p.path not in failed)
+    if ctype is not None:
+        for key, value in options.items():
+            spec = ctype.field(key)
+            path = pointer("options", key)
+            if spec is not None and value is not None and path not in failed:
+                problems.extend(_check_value(spec, value, path))
     return problems
+
+
+def check_connection(document: Any) -> list[Problem]:
+    """Every problem with a `{"name", "options"}` document, as POST /connections checks it."""
+    return _check(document, "ConnectionPost")
+
+
+def check_merge_patch(patch: Any) -> list[Problem]:
+    """Every problem with a PATCH /connections/{id} body, as Faraday's MergePatch model has it:
+    members optional, `options.type` required, null only where the model admits it."""
+    return _check(patch, "ConnectionMergePatch")
 
 
 # Demo conventions the lifecycle must still recognise after secrets are masked.

@@ -41,6 +41,7 @@ def assert_sent(
     raw_path: str,
     *,
     body: Any = None,
+    media_type: str = "application/json",
 ) -> None:
     assert request.method == method
     assert request.url.raw_path.decode() == raw_path
@@ -50,7 +51,7 @@ def assert_sent(
     if body is None:
         assert request.content == b""
     else:
-        assert request.headers["Content-Type"] == "application/json"
+        assert request.headers["Content-Type"] == media_type
         assert json.loads(request.content) == body
 
 
@@ -156,7 +157,14 @@ def test_update_connection_patches_only_the_given_keys(
 
     connection = client.update_connection(CONNECTION_ID, **kwargs)
 
-    assert_sent(last_request(route), "PATCH", f"/v1{CONNECTION_PATH}", body=body)
+    # RFC 7396, as Faraday's own client sends it: a plain JSON media type is not a merge patch.
+    assert_sent(
+        last_request(route),
+        "PATCH",
+        f"/v1{CONNECTION_PATH}",
+        body=body,
+        media_type="application/merge-patch+json",
+    )
     assert connection.name == "Renamed"
 
 

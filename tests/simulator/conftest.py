@@ -33,13 +33,19 @@ def clock(monkeypatch, settings):
 
 
 class Api:
-    """engine.handle with a valid key and JSON bodies."""
+    """engine.handle with a valid key and JSON bodies, sent as Faraday's own client sends them
+    (a PATCH as a merge patch)."""
 
     def __call__(self, method, path, body=None, *, query=None, headers=None, raw=None):
         if raw is None:
             raw = b"" if body is None else json.dumps(body).encode()
-        sent = {"Authorization": "Bearer demo-key"} if headers is None else headers
-        return engine.handle(method, path, query or {}, sent, raw)
+        if headers is None:
+            headers = {"Authorization": "Bearer demo-key"}
+            if raw:
+                headers["Content-Type"] = (
+                    "application/merge-patch+json" if method == "PATCH" else "application/json"
+                )
+        return engine.handle(method, path, query or {}, headers, raw)
 
     def create(self, name="Shop database", **options):
         response = self("POST", "/connections", {"name": name, "options": options or postgres()})

@@ -22,3 +22,14 @@ def snowflake(**changes):
         "warehouse": "COMPUTE_WH",
         **changes,
     }
+
+
+def clickhouse(**changes):
+    return {
+        "type": "clickhouse",
+        "host": "ch.example.com",
+        "port": 9440,
+        "database": "events",
+        "user": "faraday",
+        **changes,
+    }

@@ -3,12 +3,14 @@ import hmac
 import uuid
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from django.conf import settings
 
 from faraday_admin.simulator import engine
 from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
 from tests.simulator.conftest import START
-from tests.simulator.samples import postgres, snowflake
+from tests.simulator.samples import clickhouse, postgres, snowflake
 
 CONNECTION_FIELDS = {
     "id", "name", "options", "status", "status_changed_at", "status_error", "directionality",
@@ -379,28 +381,76 @@ def test_force_update_is_204_with_no_body(api):
     assert (response.status, response.body) == (204, b"")
 
 
-def test_rotate_credentials_returns_the_connection_with_a_new_fingerprint(api):
+def _load_public_key(type_key, text):
+    if type_key == "snowflake":
+        return serialization.load_pem_public_key(text.encode())
+    return serialization.load_ssh_public_key(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("options", "key_option", "key_class"),
+    [
+        (snowflake(), "rsa_public_key", rsa.RSAPublicKey),
+        (clickhouse(), "ssh_public_key", ed25519.Ed25519PublicKey),
+    ],
+)
+def test_key_pair_connections_carry_their_public_key_from_creation_and_rotation_replaces_it(
+    api, options, key_option, key_class
+):
+    created = api.create(**options)
+    path = f"/connections/{created['id']}"
+
+    rotated = api("POST", f"{path}/rotate_credentials", {"type": options["type"]})
+    fetched = api("GET", path).json()
+
+    keys = [created["options"][key_option], rotated.json()["options"][key_option]]
+    assert all(isinstance(_load_public_key(options["type"], key), key_class) for key in keys)
+    assert keys[0] != keys[1]
+    assert fetched["options"][key_option] == keys[1]
+    assert set(rotated.json()) == CONNECTION_FIELDS
+    assert "public_key_fingerprint" not in fetched["options"]
+
+
+def test_a_type_without_a_key_pair_carries_no_public_key(api):
+    created = api.create()
+
+    assert not {"rsa_public_key", "ssh_public_key"} & set(created["options"])
+
+
+def test_patch_that_echoes_the_public_key_is_refused_like_any_read_only_field(api):
     created = api.create(**snowflake())
-    assert "public_key_fingerprint" not in created["options"]
 
-    first = api("POST", f"/connections/{created['id']}/rotate_credentials", {"type": "snowflake"})
-    second = api("POST", f"/connections/{created['id']}/rotate_credentials", {"type": "snowflake"})
+    response = api("PATCH", f"/connections/{created['id']}", {"options": created["options"]})
 
-    assert first.status == second.status == 200
-    fingerprints = [r.json()["options"]["public_key_fingerprint"] for r in (first, second)]
-    assert fingerprints[0].startswith("SHA256:")
-    assert fingerprints[0] != fingerprints[1]
-    assert set(first.json()) == CONNECTION_FIELDS
+    assert _code(response) == (400, "VALIDATION_FAILED")
+    assert [e["path"] for e in response.json()["validationErrors"]] == ["/options/rsa_public_key"]
 
 
-def test_patch_that_echoes_the_fingerprint_is_accepted(api):
-    created = api.create(**snowflake())
-    rotated = api("POST", f"/connections/{created['id']}/rotate_credentials", {"type": "snowflake"})
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
+def test_patch_not_sent_as_a_merge_patch_is_refused_and_changes_nothing(api, content_type):
+    created = api.create()
+    headers = {"Authorization": "Bearer demo-key"}
+    if content_type:
+        headers["Content-Type"] = content_type
 
-    response = api("PATCH", f"/connections/{created['id']}", {"options": rotated.json()["options"]})
+    response = api("PATCH", f"/connections/{created['id']}", {"name": "Renamed"}, headers=headers)
+
+    assert response.status == 415
+    assert "application/merge-patch+json" in response.json()["note"]
+    assert api("GET", f"/connections/{created['id']}").json()["name"] == created["name"]
+
+
+def test_patch_media_type_may_carry_parameters(api):
+    created = api.create()
+    headers = {
+        "Authorization": "Bearer demo-key",
+        "Content-Type": "Application/Merge-Patch+JSON; charset=utf-8",
+    }
+
+    response = api("PATCH", f"/connections/{created['id']}", {"name": "Renamed"}, headers=headers)
 
     assert response.status == 200
-    assert response.json()["options"] == rotated.json()["options"]
+    assert response.json()["name"] == "Renamed"
 
 
 @pytest.mark.parametrize(

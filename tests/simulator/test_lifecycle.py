@@ -2,6 +2,7 @@ from datetime import datetime
 
 import pytest
 
+from faraday_admin.catalog.api_models import get_api_models
 from tests.simulator.conftest import START
 from tests.simulator.samples import postgres
 
@@ -108,14 +109,18 @@ def test_contents_are_the_same_on_every_read(api, clock):
     assert _status_at(api, created["id"])["contents"] == _status_at(api, created["id"])["contents"]
 
 
-def test_file_storage_contents_are_file_name_strings(api, clock):
+def test_file_storage_contents_are_rows_with_a_name_and_an_object_size(api, clock):
     created = api.create(type="s3_csv", aws_region="us-east-1", bucket_name="exports")
     clock.advance(10)
 
     contents = _status_at(api, created["id"])["contents"]
 
     assert contents
-    assert all(isinstance(item, str) and item.endswith("_2026-10.csv") for item in contents)
+    for row in contents:
+        assert set(row) == {"name", "object_size"}  # object stores have no row count
+        assert row["name"].endswith("_2026-10.csv")
+        assert isinstance(row["object_size"], int) and row["object_size"] > 0
+    assert get_api_models().problems(contents, "Array<ContentsRow>") == []
 
 
 def test_advertising_contents_are_empty_and_destination_only(api, clock):

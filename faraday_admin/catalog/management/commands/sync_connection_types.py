@@ -1,9 +1,11 @@
 """`manage.py sync_connection_types SOURCE [--dry-run] [--output PATH]`.
 
-Reads Faraday's OpenAPI document (a file or an http(s) URL), rebuilds the connection types data
-file from its `ConnectionOptions<Type>Post` schemas while keeping our labels, categories and
-other editorial extras, prints what changed and writes the file. The rules for what comes from
-Faraday and what stays ours are in `faraday_admin.catalog.sync`.
+Reads Faraday's OpenAPI document or its published client's models file (a file or an http(s)
+URL), rebuilds the connection types data file from its `ConnectionOptions<Type>Post` schemas
+while keeping our labels, categories and other editorial extras, prints what changed and writes
+the file. A models file is also kept as the project's copy (`faraday_models.json`), which the
+simulator and the contract tests check requests against. The rules for what comes from Faraday
+and what stays ours are in `faraday_admin.catalog.sync`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from faraday_admin.catalog.api_models import MODELS_FILE, get_api_models, parse_models
 from faraday_admin.catalog.loader import DATA_FILE, CatalogError, get_catalog
 from faraday_admin.catalog.sync import (
     FARADAY_OPENAPI_URL,
     SyncError,
     dump_catalog_data,
+    is_models_document,
+    models_to_openapi,
     read_openapi_document,
     sync_catalog_data,
 )
@@ -28,14 +33,18 @@ from faraday_admin.catalog.sync import (
 class Command(BaseCommand):
     help = (
         "Update the connection types data file from Faraday's OpenAPI document "
-        f"(a file path or URL, e.g. {FARADAY_OPENAPI_URL}) and print what changed."
+        f"(a file path or URL, e.g. {FARADAY_OPENAPI_URL}) or from its published client's "
+        "models file (faraday-models.json), and print what changed."
     )
     # The command touches one data file and validates it itself; it must work even when other
     # parts of the project (URLs, models) fail their checks.
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help="OpenAPI document: a file path or an http(s) URL")
+        parser.add_argument(
+            "source",
+            help="OpenAPI document or client models file: a file path or an http(s) URL",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="print the changes without writing anything"
         )
@@ -45,11 +54,27 @@ class Command(BaseCommand):
             default=DATA_FILE,
             help="the data file to update (default: the project's connection_types.json)",
         )
+        parser.add_argument(
+            "--models-output",
+            type=Path,
+            default=MODELS_FILE,
+            help="where a models file source is kept (default: the project's faraday_models.json)",
+        )
 
-    def handle(self, *args, source: str, dry_run: bool, output: Path, **options):
+    def handle(
+        self, *args, source: str, dry_run: bool, output: Path, models_output: Path, **options
+    ):
         current = self._read_current(output)
+        models_text = None
         try:
             document = read_openapi_document(source)
+            if is_models_document(document):
+                try:
+                    parse_models(document)
+                except ValueError as exc:
+                    raise SyncError(str(exc)) from exc
+                models_text = json.dumps(document, indent=1)  # as Faraday publishes it
+                document = models_to_openapi(document)
             result = sync_catalog_data(document, current)
         except SyncError as exc:
             raise CommandError(str(exc)) from exc
@@ -75,6 +100,14 @@ class Command(BaseCommand):
             if output.resolve() == DATA_FILE.resolve():
                 get_catalog.cache_clear()
             self.stdout.write(self.style.SUCCESS(f"Wrote {output}."))
+        models_changed = models_text is not None and (
+            not models_output.exists() or models_output.read_text("utf-8") != models_text
+        )
+        if models_changed and not dry_run:
+            _write_atomically(models_output, models_text)
+            if models_output.resolve() == MODELS_FILE.resolve():
+                get_api_models.cache_clear()
+            self.stdout.write(self.style.SUCCESS(f"Wrote {models_output}."))
 
     @staticmethod
     def _read_current(output: Path) -> dict:
