@@ -10,12 +10,13 @@ from faraday_admin.faraday_client import ApiError, BadResponse, FaradayError, Ne
 
 
 def redact_options(options: Mapping[str, Any], secret_names: Iterable[str]) -> dict[str, Any]:
-    """A copy of `options` with every secret value replaced by a marker (blank secrets dropped)."""
+    """A copy of `options` with every secret value replaced by a marker. Blank secrets are
+    dropped; a null one (an edit that removes the saved secret) stays null: it reveals nothing."""
     secrets = set(secret_names)
     return {
-        key: (AuditEntry.SECRET_MARKER if key in secrets else value)
+        key: (AuditEntry.SECRET_MARKER if key in secrets and value is not None else value)
         for key, value in options.items()
-        if not (key in secrets and value in ("", None))
+        if not (key in secrets and value == "")
     }
 
 

@@ -17,7 +17,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
-from faraday_admin.connections.messages import description_html, field_help, pattern_hint
+from faraday_admin.connections.messages import (
+    choice_help,
+    description_html,
+    field_help,
+    pattern_hint,
+    removal_help,
+)
 from faraday_admin.faraday_client import Connection
 
 MULTILINE_FIELDS = frozenset({"credentials_json"})
@@ -74,6 +80,18 @@ class EcmaPatternValidator:
 # Marks inputs whose values follow the person to another type (never secrets).
 CARRY = {"data-carry": ""}
 
+# An edit form's checkbox that clears a saved secret (`remove_password`).
+REMOVE_PREFIX = "remove_"
+
+
+class TriStateSelect(forms.NullBooleanSelect):
+    """Yes, No, or leave it to Faraday: an unticked checkbox couldn't tell "No" from "not
+    given", so a boolean option is a choice of three."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "Faraday's default"), ("true", "Yes"), ("false", "No")]
+
 
 def _text_attrs(spec: FieldSpec) -> dict[str, str]:
     attrs: dict[str, str] = {"autocomplete": "off", "spellcheck": "false"}
@@ -104,10 +122,9 @@ def build_field(spec: FieldSpec, *, secret_optional: bool = False) -> forms.Fiel
             min_value=spec.min, max_value=spec.max, widget=forms.NumberInput(attrs), **common
         )
     if spec.kind == "boolean":
-        # Unticked means "not given": Faraday applies its own default.
-        return forms.BooleanField(
-            widget=forms.CheckboxInput(CARRY), **{**common, "required": False}
-        )
+        # NullBooleanField's "required" would refuse an explicit No: the choice is enough.
+        common.update(required=False, help_text=description_html(choice_help(spec)))
+        return forms.NullBooleanField(widget=TriStateSelect(CARRY), **common)
     if spec.kind == "enum":
         choices = [("", "Faraday's default"), *((c, c) for c in spec.choices)]
         return forms.ChoiceField(choices=choices, widget=forms.Select(CARRY), **common)
@@ -173,6 +190,12 @@ class FocusFirstErrorBoundField(forms.BoundField):
             attrs["autofocus"] = True
         return attrs
 
+    @property
+    def removal(self) -> forms.BoundField | None:
+        """The "remove the saved secret" checkbox that goes with this field, if it has one."""
+        name = REMOVE_PREFIX + self.name
+        return self.form[name] if name in self.form.fields else None
+
 
 class ConnectionForm(forms.Form):
     """Base for the generated per-type forms; `connection_type` is set on each subclass."""
@@ -194,6 +217,8 @@ class ConnectionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.editing:
+            self._clean_removals(cleaned)
         if self.connection_type.type == "snowflake":
             pair = ("account_name", "organization_name")
             given = [name for name in pair if cleaned.get(name)]
@@ -209,22 +234,56 @@ class ConnectionForm(forms.Form):
                 )
         return cleaned
 
-    def options_payload(self) -> dict[str, Any]:
-        """The `options` object for Faraday, in Faraday's JSON kinds.
+    def _clean_removals(self, cleaned: dict[str, Any]) -> None:
+        for spec in self.connection_type.fields:
+            if cleaned.get(REMOVE_PREFIX + spec.name) and cleaned.get(spec.name):
+                self.add_error(
+                    spec.name,
+                    ValidationError(
+                        f"You typed a new {spec.label.lower()} and also asked to remove the "
+                        "saved one. Clear what you typed to remove it, or untick the box to "
+                        "save the new one.",
+                        code="remove_and_replace",
+                    ),
+                )
 
-        Creating sends only what was filled in. Editing is a JSON merge patch, so a non-secret
-        field left blank, unticked or on "Faraday's default" is sent as null (Faraday removes
-        it), while a blank secret is left out (Faraday keeps the one it has).
-        """
+    def options_payload(self) -> dict[str, Any]:
+        """The `options` object of a create, in Faraday's JSON kinds: only what was given (a
+        boolean's No is given; "Faraday's default" is not)."""
         options: dict[str, Any] = {"type": self.connection_type.type}
         for spec in self.connection_type.fields:
             value = self.cleaned_data.get(spec.name)
-            if value is None or value == "" or value is False:
-                if self.editing and not spec.secret:
-                    options[spec.name] = None
-                continue
-            options[spec.name] = value
+            if value is not None and value != "":
+                options[spec.name] = value
         return options
+
+    def merge_patch(self) -> dict[str, Any]:
+        """The body of an edit, as a JSON merge patch (RFC 7396) of what the person changed.
+
+        A field they left as it was is not sent, so a change made elsewhere meanwhile stands.
+        A cleared field is sent as null (Faraday removes it; the form allows that only where
+        Faraday's model does). A blank secret is not sent (Faraday keeps it); "remove" sends
+        null. A rename alone sends `{"name": …}`: the model makes `options` optional. `{}`
+        when nothing changed.
+        """
+        changed = set(self.changed_data)
+        body: dict[str, Any] = {}
+        if "name" in changed:
+            body["name"] = self.cleaned_data["name"]
+        options: dict[str, Any] = {}
+        for spec in self.connection_type.fields:
+            value = self.cleaned_data.get(spec.name)
+            if spec.secret:
+                if value:
+                    options[spec.name] = value
+                elif self.cleaned_data.get(REMOVE_PREFIX + spec.name):
+                    options[spec.name] = None
+            elif spec.name in changed:
+                options[spec.name] = None if value == "" else value
+        if options:
+            # Every MergePatch options model requires the type (it tags the union).
+            body["options"] = {"type": self.connection_type.type, **options}
+        return body
 
     def audit_options(self) -> dict[str, Any]:
         """What the person typed, for the audit row (secrets are masked by the audit service)."""
@@ -262,6 +321,17 @@ def form_class_for(type_key: str, *, editing: bool = False) -> type[ConnectionFo
     }
     for spec in connection_type.fields:
         attrs[spec.name] = build_field(spec, secret_optional=editing)
+        if editing and not spec.secret:
+            # What the person saw, so that only what they changed is sent (see merge_patch).
+            attrs[spec.name].show_hidden_initial = True
+        if editing and spec.secret and spec.nullable:
+            attrs[REMOVE_PREFIX + spec.name] = forms.BooleanField(
+                required=False,
+                label=f"Remove the saved {spec.label.lower()}",
+                help_text=removal_help(connection_type, spec),
+            )
+    if editing:
+        attrs["name"].show_hidden_initial = True
     class_name = "".join(part.capitalize() for part in type_key.split("_")) + "ConnectionForm"
     return type(class_name, (ConnectionForm,), attrs)
 
@@ -292,14 +362,36 @@ def unbound_form(type_key: str, carried: dict[str, str]) -> ConnectionForm | Non
 
 
 def edit_form(connection: Connection, data=None) -> ConnectionForm:
-    """The edit form for a connection of a known type: bound to `data` when given, otherwise
-    filled with its name and the options Faraday echoes (never a secret: Faraday doesn't send
-    them, and the secret inputs don't render a value anyway)."""
+    """The edit form for a connection of a known type, filled with its name and the options
+    Faraday echoes (never a secret: Faraday doesn't send them, and the secret inputs don't
+    render a value anyway); bound to `data` when given."""
     form_class = form_class_for(connection.type, editing=True)
-    if data is not None:
-        return form_class(data)
     initial = {
         "name": connection.name,
         **{k: v for k, v in connection.options.items() if k in form_class.base_fields},
     }
-    return form_class(initial=initial)
+    form = form_class(data, initial=initial)
+    for name, field in form.fields.items():
+        spec = form.connection_type.field(name)
+        if data is not None and field.show_hidden_initial and f"initial-{name}" not in data:
+            # No record of what was shown (a scripted post): compare with what Faraday has.
+            field.show_hidden_initial = False
+        if (
+            spec
+            and not (spec.required or spec.secret or spec.nullable)
+            and (initial.get(name) not in (None, ""))
+        ):
+            _cannot_be_emptied(field)
+    return form
+
+
+def _cannot_be_emptied(field: forms.Field) -> None:
+    """Faraday's edit model admits no null here, so a value once set can only be replaced."""
+    field.required = True
+    field.error_messages["required"] = (
+        "Faraday can't empty this once it's set: enter a new value, or put back the old one."
+    )
+    if isinstance(field, forms.ChoiceField):
+        field.choices = [choice for choice in field.choices if choice[0] != ""]
+    elif isinstance(field, forms.NullBooleanField):
+        field.widget.choices = [c for c in field.widget.choices if c[0] != "unknown"]

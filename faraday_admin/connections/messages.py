@@ -30,6 +30,7 @@ from faraday_admin.faraday_client import (
     ServerError,
     ValidationErrorItem,
     ValidationFailed,
+    path_segments,
 )
 
 # Keyed by the documented pattern's source text.
@@ -95,6 +96,21 @@ def field_help(spec: FieldSpec) -> str:
         f"snowflake {spec.name}",
     }
     return FIELD_HELP.get(spec.name, spec.description) if thin else spec.description
+
+
+def removal_help(connection_type: ConnectionType, spec: FieldSpec) -> str:
+    """What removing a saved optional secret does, beside its checkbox."""
+    after = (
+        "Faraday then signs in with its own SSH key."
+        if connection_type.type == "sftp"
+        else f"Faraday then connects without a {spec.label.lower()}."
+    )
+    return f"Tick to delete the {spec.label.lower()} Faraday has. {after}"
+
+
+def choice_help(spec: FieldSpec) -> str:
+    """A Yes/No option's help: its description and what the third choice means."""
+    return f"{field_help(spec).rstrip('.')}. “Faraday's default” leaves the choice to Faraday."
 
 
 def pattern_hint(spec: FieldSpec) -> str:
@@ -247,19 +263,7 @@ def describe_action_error(
 
 # ---- validation error paths -----------------------------------------------------------------
 
-# Faraday's validation paths come in many spellings: "/options/host", "options.host",
-# ".options.host", "$.options.host", "body.options.host", "options[host]", "host", "/name".
-_PATH_SPLIT = re.compile(r"[./\[\]'\"]+")
-_PATH_PREFIXES = ("$", "body", "data", "request", "instance")
 _PATH_LABELS = {"type": "Connection type", "name": "Connection name"}
-
-
-def validation_path_parts(path: str) -> list[str]:
-    """The path's segments without the document prefixes: "$.options.host" → ["options", "host"]."""
-    parts = [p for p in _PATH_SPLIT.split(path or "") if p]
-    while parts and parts[0] in _PATH_PREFIXES:
-        parts = parts[1:]
-    return parts
 
 
 @cache
@@ -272,7 +276,7 @@ def validation_path_label(path: str, connection_type: ConnectionType | None = No
 
     The path's last segment is looked up in the type's fields, then in the whole catalog.
     """
-    parts = validation_path_parts(path)
+    parts = path_segments(path)
     last = parts[-1] if parts else ""
     if last in _PATH_LABELS:
         return _PATH_LABELS[last]
@@ -349,6 +353,7 @@ def connection_error_hint(connection_type: ConnectionType | None) -> str:
 FORM_EXPIRED = "This form had expired. Check the details and submit again."
 MANAGED_ACTION = "This connection is managed by Faraday: ask Faraday support to change it."
 MANAGED_EDIT = "This connection is managed by Faraday and can't be edited here."
+NOTHING_CHANGED = "You didn't change anything, so nothing was sent to Faraday."
 ALREADY_ARCHIVED = "This connection is already archived."
 NOT_ARCHIVED = "This connection isn't archived."
 ACTED_ON_CONNECTION_GONE = (

@@ -252,6 +252,8 @@ class OptionRow:
     label: str
     value: Any
     secret: bool
+    # Set by Faraday, not by anyone here (a public key it generated): shown as code.
+    read_only: bool = False
 
 
 SECRET_SET = "Set (hidden)"  # noqa: S105 - a label, not a secret
@@ -261,7 +263,9 @@ def option_rows(connection: Connection) -> list[OptionRow]:
     """The connection's options in catalog order; a secret shows as set, never its value."""
     connection_type = get_catalog().get(connection.type)
     specs = {f.name: f for f in connection_type.fields} if connection_type else {}
-    order = [*specs, *sorted(k for k in connection.options if k not in specs and k != "type")]
+    read_only = {f.name: f for f in connection_type.read_only_fields} if connection_type else {}
+    known = {**specs, **read_only}
+    order = [*specs, *sorted(k for k in connection.options if k not in known and k != "type")]
     rows = []
     for key in order:
         spec = specs.get(key)
@@ -275,4 +279,10 @@ def option_rows(connection: Connection) -> list[OptionRow]:
             value = connection.options[key] if present else "Not set"
         label = spec.label if spec else key.replace("_", " ").capitalize()
         rows.append(OptionRow(label=label, value=value, secret=secret))
+    # Last, what Faraday generated (a public key): what the customer's side must install.
+    rows.extend(
+        OptionRow(field.label, connection.options[name], secret=False, read_only=True)
+        for name, field in read_only.items()
+        if connection.options.get(name) not in (None, "")
+    )
     return rows

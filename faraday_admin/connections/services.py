@@ -34,6 +34,7 @@ from faraday_admin.faraday_client import (
     NetworkError,
     ServerError,
     ValidationErrorItem,
+    path_segments,
 )
 
 T = TypeVar("T")
@@ -58,6 +59,10 @@ class SubmissionTokenUnknown(Exception):
 
 class ActionRefused(Exception):
     """This app won't send the write; `str()` says why in plain words. Nothing is sent."""
+
+
+class NothingChanged(Exception):
+    """An edit form that changes nothing: there is no merge patch to send, and nothing is sent."""
 
 
 @dataclass
@@ -325,20 +330,22 @@ def connection_update_rejected(*, actor, connection: Connection, form: Connectio
 
 
 def connection_update(*, actor, connection: Connection, form: ConnectionForm) -> Connection:
-    """PATCH name and options (a merge patch: cleared fields go as null, blank secrets not at
-    all, so Faraday keeps them). Returns the updated Connection.
+    """PATCH what the person changed, as a merge patch (`ConnectionForm.merge_patch`). Returns
+    the updated Connection.
 
-    Raises ActionRefused (nothing sent; audit it with connection_write_refused) or the
-    client's FaradayError (audited).
+    Raises ActionRefused (nothing sent; audit it with connection_write_refused), NothingChanged
+    (nothing to send), or the client's FaradayError (audited).
     """
     connection_edit_check(connection=connection)
-    options = form.options_payload()
-    draft = _edit_draft(actor, connection, form, options)
+    patch = form.merge_patch()
+    if not patch:
+        raise NothingChanged
+    draft = _edit_draft(actor, connection, form, patch.get("options", {}))
     try:
         return _audited_call(
             draft,
             lambda client: client.update_connection(
-                connection.id, name=form.cleaned_data["name"], options=options
+                connection.id, name=patch.get("name"), options=patch.get("options")
             ),
         )
     except FaradayError as error:
@@ -445,7 +452,7 @@ def connection_write_unsent(*, actor, action: str, connection_id: str, error: Fa
 
 def field_for_path(path: str, field_names: Sequence[str]) -> str | None:
     """The form field a validation path points at, or None when it names none of them."""
-    parts = messages.validation_path_parts(path)
+    parts = list(path_segments(path))
     if parts[:1] == ["options"]:
         parts = parts[1:]
         if len(parts) == 1 and parts[0] in field_names:

@@ -350,6 +350,9 @@ def connection_edit_view(request, connection_id: str):
         return render(request, EDIT_TEMPLATE, context, status=INVALID)
     try:
         services.connection_update(actor=request.user, connection=connection, form=form)
+    except services.NothingChanged:
+        messages.info(request, words.NOTHING_CHANGED)
+        return _redirect(request, detail_url)
     except ValidationFailed as error:
         services.validation_errors_onto_form(form, error.validation_errors)
         context["problem"] = describe_error(error)

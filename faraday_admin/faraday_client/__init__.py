@@ -27,6 +27,7 @@ from faraday_admin.faraday_client.errors import (
     ValidationFailed,
 )
 from faraday_admin.faraday_client.models import Account, Connection, ContentsItem, ResourceRef
+from faraday_admin.faraday_client.paths import path_segments
 from faraday_admin.faraday_client.retry import RetryPolicy
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "ValidationErrorItem",
     "ValidationFailed",
     "build_http_client",
+    "path_segments",
 ]

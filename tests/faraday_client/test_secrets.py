@@ -215,6 +215,7 @@ def test_package_exports_exactly_its_public_names() -> None:
             "ValidationErrorItem",
             "ValidationFailed",
             "build_http_client",
+            "path_segments",
         ]
     )
     assert all(hasattr(package, name) for name in package.__all__)

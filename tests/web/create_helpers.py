@@ -163,7 +163,7 @@ def example_value(spec: FieldSpec) -> tuple[str, Any]:
         number = spec.suggested_value if spec.suggested_value is not None else spec.min or 1
         return str(number), int(number)
     if spec.kind == "boolean":
-        return "on", True
+        return "true", True
     if spec.kind == "enum":
         return spec.choices[-1], spec.choices[-1]
     if spec.pattern:
@@ -181,8 +181,8 @@ def form_data(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """(POST data, expected `options`) for a valid submission of the type.
 
-    With `required_only`, optional fields are posted blank (booleans unticked, i.e. absent) and
-    must not reach Faraday.
+    With `required_only`, optional fields are posted blank (booleans absent, as on "Faraday's
+    default") and must not reach Faraday.
     """
     data = {"type": type_key, "submission_token": token, "name": name}
     options: dict[str, Any] = {"type": type_key}

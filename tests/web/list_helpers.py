@@ -278,3 +278,26 @@ def pollers(response) -> list[Node]:
         for node in parse(response).find_all(hx_trigger=None)
         if "every" in (node.attrs.get("hx-trigger") or "")
     ]
+
+
+def submitted_values(form: Node) -> dict[str, str]:
+    """What a browser sends for `form` as it stands: named inputs (ticked boxes only), each
+    select's selected option (else its first) and textareas."""
+    values: dict[str, str] = {}
+    for node in form.find_all():
+        name = node.attrs.get("name")
+        if not name or "disabled" in node.attrs:
+            continue
+        if node.tag == "input":
+            kind = node.attrs.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in node.attrs:
+                continue
+            if kind not in ("submit", "button"):
+                values[name] = node.attrs.get("value") or ("on" if kind == "checkbox" else "")
+        elif node.tag == "select":
+            options = node.find_all("option")
+            chosen = next((o for o in options if "selected" in o.attrs), options[0])
+            values[name] = chosen.attrs.get("value") or ""
+        elif node.tag == "textarea":
+            values[name] = node.text
+    return values

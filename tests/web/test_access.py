@@ -269,7 +269,7 @@ def test_write_by_a_role_without_permission_is_refused_before_any_change(
     row = SimulatedConnection.objects.get(pk=target.id)
     assert row.name == target.name
     assert row.archived_at is None
-    assert row.key_fingerprint == ""
+    assert row.public_key == target.options["rsa_public_key"]  # not rotated
 
 
 # ---- Django's admin -------------------------------------------------------------------------

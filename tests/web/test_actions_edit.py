@@ -54,17 +54,8 @@ FORM = {
     "load_balancer": "",
     "ssh_bastion": "",
 }
-EXPECTED_OPTIONS = {
-    "type": "postgres",
-    "host": "eu.db.example.com",
-    "port": 5433,
-    "database": "analytics",
-    "schema": "public",
-    "user": "faraday",
-    # A merge patch: optional fields left blank are cleared (null); the blank password is absent.
-    "load_balancer": None,
-    "ssh_bastion": None,
-}
+# A merge patch of what changed: untouched fields and the blank password are absent.
+EXPECTED_OPTIONS = {"type": "postgres", "host": "eu.db.example.com", "port": 5433}
 
 
 @pytest.fixture
@@ -270,7 +261,9 @@ SNOWFLAKE = connection_json(
 )
 
 
-def test_clearing_an_optional_field_patches_it_as_null(client, editor, faraday):
+def test_clearing_an_optional_field_patches_it_as_null_and_leaves_untouched_ones_out(
+    client, editor, faraday
+):
     faraday.get(PATH).respond(json=SNOWFLAKE)
     faraday.patch(PATH).respond(json=SNOWFLAKE)
     form = {
@@ -288,13 +281,14 @@ def test_clearing_an_optional_field_patches_it_as_null(client, editor, faraday):
     response = client.post(EDIT_URL, form)
 
     assert response.status_code == 302
-    [(_method, _path, body)] = upstream_writes(faraday)
-    assert body["options"]["role"] is None
-    assert body["options"]["legacy_account_locator"] is None
-    assert body["options"]["warehouse"] == "compute_wh"
+    assert upstream_writes(faraday) == [
+        ("PATCH", PATH, {"options": {"type": "snowflake", "role": None}})
+    ]
 
 
 def test_clearing_fields_keeps_a_blank_password_out_of_the_patch(client, editor, faraday):
+    stored = {**STORED, "options": {**STORED["options"], "load_balancer": "lb.example.com"}}
+    faraday.get(PATH).respond(json=stored)
     _patch_ok(faraday)
 
     client.post(EDIT_URL, {**FORM, "load_balancer": "", "password": ""})
@@ -304,37 +298,55 @@ def test_clearing_fields_keeps_a_blank_password_out_of_the_patch(client, editor,
     assert "password" not in body["options"]
 
 
-def test_unticked_box_and_faradays_default_are_patched_as_null(client, editor, faraday):
-    sftp = connection_json(
-        type="sftp",
-        options={
-            "host": "files.example.com",
-            "port": 22,
-            "user": "faraday",
-            "compression": True,
-            "encryption": "pgp",
-        },
-    )
-    faraday.get(PATH).respond(json=sftp)
-    faraday.patch(PATH).respond(json=sftp)
-    form = {
-        "name": "Files",
+SFTP = connection_json(
+    name="Files",
+    type="sftp",
+    options={
         "host": "files.example.com",
-        "port": "22",
+        "port": 22,
         "user": "faraday",
-        "password": "",
-        "host_key": "",
-        "encryption": "",  # "Faraday's default"
-        # compression unticked: absent from the POST
-    }
+        "compression": True,
+        "encryption": "aes256-ctr",
+    },
+)
+SFTP_FORM = {
+    "name": "Files",
+    "host": "files.example.com",
+    "port": "22",
+    "user": "faraday",
+    "password": "",
+    "host_key": "",
+    "encryption": "aes256-ctr",
+    "compression": "true",
+}
 
-    response = client.post(EDIT_URL, form)
+
+def test_faradays_default_for_a_yes_no_option_and_a_cleared_text_are_patched_as_null(
+    client, editor, faraday
+):
+    faraday.get(PATH).respond(json=SFTP)
+    faraday.patch(PATH).respond(json=SFTP)
+
+    response = client.post(EDIT_URL, {**SFTP_FORM, "compression": "unknown", "encryption": ""})
 
     assert response.status_code == 302, parse(response).text
-    [(_method, _path, body)] = upstream_writes(faraday)
-    assert body["options"]["compression"] is None
-    assert body["options"]["encryption"] is None
-    assert "password" not in body["options"]
+    assert upstream_writes(faraday) == [
+        ("PATCH", PATH, {"options": {"type": "sftp", "compression": None, "encryption": None}})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "chosen", "sent"), [(True, "false", False), (False, "true", True)]
+)
+def test_a_yes_no_option_is_patched_both_ways(client, editor, faraday, stored, chosen, sent):
+    faraday.get(PATH).respond(json={**SFTP, "options": {**SFTP["options"], "compression": stored}})
+    faraday.patch(PATH).respond(json=SFTP)
+
+    client.post(EDIT_URL, {**SFTP_FORM, "compression": chosen})
+
+    assert upstream_writes(faraday) == [
+        ("PATCH", PATH, {"options": {"type": "sftp", "compression": sent}})
+    ]
 
 
 # ---- refusals and faults before anything is sent --------------------------------------------

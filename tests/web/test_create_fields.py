@@ -33,7 +33,10 @@ def expected_help(spec: FieldSpec) -> str:
         spec.name.replace("_", " ").casefold(),
         f"snowflake {spec.name}",
     }
-    return FIELD_HELP[spec.name] if thin and spec.name in FIELD_HELP else spec.description
+    text = FIELD_HELP[spec.name] if thin and spec.name in FIELD_HELP else spec.description
+    if spec.kind == "boolean":
+        return f"{text.rstrip('.')}. “Faraday's default” leaves the choice to Faraday."
+    return text
 
 
 def assert_field_rendered(fields: Node, spec: FieldSpec) -> None:
@@ -49,7 +52,10 @@ def assert_field_rendered(fields: Node, spec: FieldSpec) -> None:
         values = [option.attrs.get("value") for option in control.find_all("option")]
         assert values == ["", *spec.choices], where
     elif spec.kind == "boolean":
-        assert (control.tag, attrs.get("type")) == ("input", "checkbox"), where
+        # Yes, No or Faraday's default: an unticked box couldn't say "No".
+        assert control.tag == "select", where
+        values = [option.attrs.get("value") for option in control.find_all("option")]
+        assert values == ["unknown", "true", "false"], where
     elif spec.name == "credentials_json":
         assert control.tag == "textarea", where
     elif spec.secret:

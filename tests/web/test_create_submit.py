@@ -89,7 +89,7 @@ def test_sent_integers_and_booleans_keep_their_json_kinds(
     client, signed_in_onboarder, create_faraday
 ):
     data, _options = form_data("sftp", issue_token(signed_in_onboarder))
-    data |= {"port": "2222", "compression": "on"}
+    data |= {"port": "2222", "compression": "true"}
 
     client.post(CREATE_URL, data)
 
@@ -98,11 +98,20 @@ def test_sent_integers_and_booleans_keep_their_json_kinds(
     assert options["compression"] is True
 
 
-def test_unticked_boolean_is_left_for_faraday_to_default(
+def test_a_yes_no_option_answered_no_is_sent_as_false(client, signed_in_onboarder, create_faraday):
+    data, _options = form_data("sftp", issue_token(signed_in_onboarder))
+    data["compression"] = "false"
+
+    client.post(CREATE_URL, data)
+
+    assert create_faraday.create_bodies()[0]["options"]["compression"] is False
+
+
+def test_faradays_default_for_a_yes_no_option_is_left_for_faraday_to_decide(
     client, signed_in_onboarder, create_faraday
 ):
     data, _options = form_data("sftp", issue_token(signed_in_onboarder))
-    del data["compression"]
+    data["compression"] = "unknown"
 
     client.post(CREATE_URL, data)
 

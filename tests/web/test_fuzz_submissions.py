@@ -305,8 +305,11 @@ def payload_problems(type_key: str, data: dict[str, str], body: Any) -> list[str
             if type(value) is not int or not low <= value <= high:
                 problems.append(f"{where}: {key}={value!r} is not an integer in range")
         elif spec.kind == "boolean":
-            if value is not True:
-                problems.append(f"{where}: {key}={value!r} is not true")
+            # Django's NullBooleanField reading of the select's values; anything else is "default".
+            posted = data.get(key)
+            expected = posted in ("true", "True", "1")
+            if value is not expected or posted not in ("true", "True", "1", "false", "False", "0"):
+                problems.append(f"{where}: {key}={value!r} is not what {posted!r} means")
         elif spec.kind == "enum":
             if value not in spec.choices:
                 problems.append(f"{where}: {key}={value!r} is not one of the choices")
