@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from playwright.sync_api import expect
@@ -67,3 +69,32 @@ def test_a_confirmation_cannot_be_sent_again_while_it_is_being_sent(signed_in, c
     expect(page.get_by_role("status").filter(has_text="updating")).to_be_visible()
     assert AuditEntry.objects.filter(action=Action.FORCE_UPDATE).count() == 1
     assert len(held) == 1, "the second click sent the confirmation again"
+
+
+def test_a_rename_in_the_browser_sends_only_the_name_as_a_merge_patch(
+    signed_in, create_in_simulator, monkeypatch
+):
+    """A BigQuery connection made without a region: re-sending every option would send a null
+    region, which Faraday's MergePatch model refuses (and so does the simulator)."""
+    page = signed_in
+    connection = create_in_simulator(
+        "Rename – BigQuery", type="bigquery", project_id="acme-analytics", dataset_name="sales"
+    )
+    sent: list[tuple[str, str, bytes]] = []
+    handle = SimulatorTransport.handle_request
+
+    def recording(transport, request):
+        if request.method == "PATCH":
+            sent.append((request.method, request.headers["Content-Type"], request.read()))
+        return handle(transport, request)
+
+    monkeypatch.setattr(SimulatorTransport, "handle_request", recording)
+    page.goto(f"/connections/{connection.id}/edit/")
+    page.locator("#edit-form [name=name]").fill("Rename – BigQuery sales")
+    page.get_by_role("button", name="Save changes").click()
+
+    page.wait_for_url(DETAIL_URL)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rename – BigQuery sales")
+    assert [(m, t, json.loads(b)) for m, t, b in sent] == [
+        ("PATCH", "application/merge-patch+json", {"name": "Rename – BigQuery sales"})
+    ]

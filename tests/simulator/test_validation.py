@@ -1,5 +1,6 @@
 import pytest
 
+from faraday_admin.simulator.models import SimulatedConnection
 from tests.simulator.samples import postgres
 
 
@@ -116,3 +117,92 @@ def test_body_that_is_not_a_json_object_is_bad_request(api, raw):
 
     assert response.status == 400
     assert response.json()["error"] == "BAD_REQUEST"
+
+
+# ---- PATCH: Faraday's MergePatch model --------------------------------------------------------
+
+
+def _patch(api, connection_id, body):
+    return api("PATCH", f"/connections/{connection_id}", body)
+
+
+@pytest.mark.parametrize(
+    ("created", "patch", "expected"),
+    [
+        # A null where the MergePatch model has no null: BigQuery's region, any required option.
+        (
+            {"type": "bigquery", "project_id": "p", "dataset_name": "d", "region": "US"},
+            {"options": {"type": "bigquery", "region": None}},
+            ("/options/region", "type"),
+        ),
+        (postgres(), {"options": {"type": "postgres", "host": None}}, ("/options/host", "type")),
+        (
+            postgres(),
+            {"options": {"type": "postgres", "password": None}},
+            ("/options/password", "type"),
+        ),
+        (postgres(), {"name": None}, ("/name", "type")),
+        (
+            postgres(),
+            {"options": {"type": "postgres", "colour": "blue"}},
+            ("/options/colour", "additionalProperties"),
+        ),
+        (postgres(), {"options": {"type": "postgres", "port": "5433"}}, ("/options/port", "type")),
+        (
+            postgres(),
+            {"options": {"type": "postgres", "host": "db example"}},
+            ("/options/host", "pattern"),
+        ),
+        (postgres(), {"options": {"host": "db2.example.com"}}, ("/options/type", "required")),
+        (postgres(), {"options": None}, ("/options", "type")),
+        (postgres(), {"owner": "me"}, ("/owner", "additionalProperties")),
+    ],
+)
+def test_a_patch_the_merge_patch_model_refuses_is_refused_and_changes_nothing(
+    api, created, patch, expected
+):
+    connection = api.create(**created)
+
+    response = _patch(api, connection["id"], patch)
+
+    assert expected in _errors(response)
+    assert api("GET", f"/connections/{connection['id']}").json() == connection
+
+
+SFTP = {"type": "sftp", "host": "h", "port": 22, "user": "u"}
+
+
+@pytest.mark.parametrize(
+    ("created", "key"),
+    [
+        ({**postgres(), "load_balancer": "lb.example.com"}, "load_balancer"),
+        ({**SFTP, "compression": True}, "compression"),
+        ({**SFTP, "password": "pw"}, "password"),  # Faraday then uses its own SSH key
+    ],
+)
+def test_a_null_where_the_model_admits_one_removes_the_option(api, created, key):
+    connection = api.create(**created)
+    assert key in SimulatedConnection.objects.get().options
+
+    response = _patch(api, connection["id"], {"options": {"type": created["type"], key: None}})
+
+    assert response.status == 200
+    assert key not in response.json()["options"]
+    assert key not in SimulatedConnection.objects.get().options
+
+
+def test_a_yes_no_option_can_be_patched_to_false(api):
+    connection = api.create(**SFTP, compression=True)
+
+    response = _patch(api, connection["id"], {"options": {"type": "sftp", "compression": False}})
+
+    assert response.status == 200
+    assert response.json()["options"]["compression"] is False
+
+
+def test_a_create_may_not_send_null_even_for_an_option_an_edit_may_clear(api):
+    options = {**SFTP, "compression": None}
+
+    response = api("POST", "/connections", {"name": "Files", "options": options})
+
+    assert ("/options/compression", "type") in _errors(response)

@@ -24,6 +24,12 @@ from tests.web.list_helpers import (
 
 pytestmark = pytest.mark.django_db
 
+PEM_KEY = (
+    "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A\nMIIBCgKCAQEAupdX\n"
+    "-----END PUBLIC KEY-----\n"
+)
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINXUSPUPDrY3s5NRT6SOUr5YQGbtdGyW10N5a95xQ5iO faraday"
+
 DETAIL_URL = reverse("connections:detail", args=[CONNECTION_ID])
 STATUS_URL = reverse("connections:status", args=[CONNECTION_ID])
 HTMX = {"HX-Request": "true"}
@@ -180,6 +186,38 @@ def test_secret_looking_options_outside_the_catalog_are_hidden_too(
     assert response.status_code == 200
     assert CANARY not in response.content.decode()
     assert "Set (hidden)" in _properties(response).values()
+
+
+@pytest.mark.parametrize(
+    ("type_key", "options", "label"),
+    [
+        (
+            "snowflake",
+            {"database": "d", "user": "u", "warehouse": "w", "rsa_public_key": PEM_KEY},
+            "RSA public key",
+        ),
+        (
+            "clickhouse",
+            {"host": "h", "port": 9440, "database": "d", "user": "u", "ssh_public_key": SSH_KEY},
+            "SSH public key",
+        ),
+    ],
+)
+def test_a_public_key_faraday_generated_is_shown_whole_under_its_own_label_last(
+    client, viewer, faraday_router, type_key, options, label
+):
+    serve_detail(faraday_router, connection_json(type=type_key, options=options))
+
+    response = client.get(DETAIL_URL)
+
+    properties = parse(response).find("dl", class_="properties")
+    terms = [term.text for term in properties.find_all("dt")]
+    option_terms = terms[terms.index("Can be used as") + 1 : terms.index("Created")]
+    assert option_terms[-1] == label
+    key = properties.find("pre", class_="generated-value")
+    assert key.find("code").text == " ".join(
+        options[label.split()[0].lower() + "_public_key"].split()
+    )
 
 
 # ---- contents in both shapes ----------------------------------------------------------------
