@@ -386,12 +386,12 @@ def edit_form(connection: Connection, data=None) -> ConnectionForm:
 
 
 def _cannot_be_emptied(field: forms.Field) -> None:
-    """Faraday's edit model admits no null here, so a value once set can only be replaced."""
+    """Faraday's edit model admits no null here, so a value once set can only be replaced.
+    (Every Yes/No option is nullable: NullBooleanField, which never enforces `required`, needs
+    no case here.)"""
     field.required = True
     field.error_messages["required"] = (
         "Faraday can't empty this once it's set: enter a new value, or put back the old one."
     )
     if isinstance(field, forms.ChoiceField):
         field.choices = [choice for choice in field.choices if choice[0] != ""]
-    elif isinstance(field, forms.NullBooleanField):
-        field.widget.choices = [c for c in field.widget.choices if c[0] != "unknown"]

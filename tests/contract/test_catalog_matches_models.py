@@ -37,3 +37,12 @@ def test_each_type_has_every_field_of_the_models_with_the_same_facts(type_key):
         assert spec.nullable == patch[spec.name].nullable, spec.name
     assert {f.name for f in ctype.read_only_fields} == set(response) - set(post)
     assert set(patch) == set(post), "an edit can change exactly what a create sets"
+
+
+def test_every_yes_no_option_can_be_set_back_to_faradays_default():
+    """The edit form always offers "Faraday's default" for a Yes/No option (it sends null):
+    a boolean that MergePatch can't null would need the form to refuse that choice."""
+    booleans = [f for t in CATALOG.types.values() for f in t.fields if f.kind == "boolean"]
+
+    assert booleans
+    assert all(f.nullable for f in booleans)
