@@ -7,7 +7,9 @@ faraday_admin.faraday_client: it is an independent check of that client.
 Secrets (the catalog's `secret` options) are stored only as keyed digests and never echoed
 back, as Faraday does; a PATCH that leaves one out keeps the stored one. Demo conventions: the
 token "expired" and "forbidden" fail auth, any other token is accepted; password
-"wrong-password" and hosts ending in ".unreachable.example" end their cycle in `error`.
+"wrong-password" and hosts ending in ".unreachable.example" end their cycle in `error`, and so
+does a key-pair connection (Snowflake, ClickHouse) until `install_public_key` stands in for the
+customer installing its key and a new check starts.
 """
 
 from __future__ import annotations
@@ -460,6 +462,7 @@ def _rotate_credentials(call: _Call, connection_id: str) -> SimResponse:
                 f"'{connection.options.get('type')}'.",
             )
         connection.public_key = new_public_key(requested)
+        connection.key_installed_at = None
         call.restart_cycle(connection)
         connection.last_updated_config_at = call.at
         connection.updated_at = call.at
@@ -577,6 +580,20 @@ def outside_api_root(path: str) -> SimResponse:
     return error_response(404, "NOT_FOUND", f"{path} is outside the API root.")
 
 
+def install_public_key(connection_id: str, *, clock: Callable[[], datetime] | None = None) -> bool:
+    """Demo stand-in for the customer installing the connection's public key on their side
+    (Faraday has no such endpoint). The next check, such as a force update, then signs in.
+    False when there is no such key-pair connection."""
+    try:
+        key = uuid.UUID(str(connection_id))
+    except ValueError:
+        return False
+    installed = SimulatedConnection.objects.filter(
+        pk=key, options__type__in=list(PUBLIC_KEY_OPTIONS)
+    ).update(key_installed_at=(clock or now)())
+    return installed == 1
+
+
 def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:
     """Create the demo account's connections unless any exist; True when it created them.
 
@@ -600,6 +617,7 @@ def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:
                 cycle_started_at=started,
                 last_updated_config_at=started,
                 public_key=new_public_key(spec["options"]["type"]),
+                key_installed_at=started - timedelta(days=1),
             )
             for kind, name in spec.get("dependents", ()):
                 SimulatedDependent.objects.create(

@@ -50,6 +50,31 @@ class Snapshot:
     last_updated_output_at: datetime | None
 
 
+# What the warehouse says while Faraday's key isn't installed for the user.
+_KEY_REFUSED = {
+    "snowflake": Failure(
+        "Snowflake refused Faraday's key for this user (JWT token is invalid): the public key "
+        "isn't installed on the user yet.",
+        "Public key not installed",
+    ),
+    "clickhouse": Failure(
+        "ClickHouse refused Faraday's SSH key for this user: the public key isn't installed "
+        "on the user yet.",
+        "Public key not installed",
+    ),
+}
+
+
+def key_refused(connection) -> Failure | None:
+    """A key-pair connection's sign-in fails until its current key was installed before the
+    cycle began (installing it doesn't help a check already under way)."""
+    failure = _KEY_REFUSED.get(connection.options.get("type", ""))
+    installed = connection.key_installed_at
+    if failure and (installed is None or installed > connection.cycle_started_at):
+        return failure
+    return None
+
+
 def failure_for(options: dict[str, Any]) -> Failure | None:
     """The demo's scripted failures: a wrong password and an unreachable host."""
     if options.get("password") == "wrong-password":
@@ -135,7 +160,7 @@ def snapshot(connection, at: datetime, cycle_seconds: float) -> Snapshot:
     phase = next((name for name, _ in reversed(PHASES) if at >= starts[name]), "new")
     read_input = connection.last_read_input_at
     output = connection.last_updated_output_at
-    failure = failure_for(connection.options)
+    failure = failure_for(connection.options) or key_refused(connection)
     if phase == "terminal" and failure:
         return Snapshot(
             status="error",

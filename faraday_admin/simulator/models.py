@@ -26,6 +26,9 @@ class SimulatedConnection(models.Model):
     # Key-pair types: the public key Faraday made at creation and remakes on rotate_credentials,
     # shown as options.rsa_public_key (snowflake) or options.ssh_public_key (clickhouse).
     public_key = models.TextField(blank=True)
+    # When the customer installed that key on their side (a demo button stands in for them); a
+    # cycle that started before then still fails to sign in. A new key starts uninstalled.
+    key_installed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

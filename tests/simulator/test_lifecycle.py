@@ -3,8 +3,9 @@ from datetime import datetime
 import pytest
 
 from faraday_admin.catalog.api_models import get_api_models
+from faraday_admin.simulator import engine
 from tests.simulator.conftest import START
-from tests.simulator.samples import postgres
+from tests.simulator.samples import clickhouse, postgres, snowflake
 
 
 def _parse(stamp):
@@ -173,3 +174,44 @@ def test_cycle_length_comes_from_the_setting(api, clock, settings):
     clock.advance(10)
 
     assert _status_at(api, created["id"])["status"] == "new"
+
+
+@pytest.mark.parametrize("options", [snowflake(), clickhouse()], ids=["snowflake", "clickhouse"])
+def test_a_key_pair_connection_fails_until_its_key_is_installed_and_checked_again(
+    api, clock, options
+):
+    created = api.create(**options)
+    clock.advance(10)
+    refused = _status_at(api, created["id"])
+
+    engine.install_public_key(created["id"], clock=clock)
+    clock.advance(10)
+    still = _status_at(api, created["id"])  # installing doesn't help the check already done
+    api("POST", f"/connections/{created['id']}/force_update")
+    clock.advance(10)
+    after = _status_at(api, created["id"])
+
+    assert (refused["status"], refused["contents_error"]) == ("error", "Public key not installed")
+    assert "isn't installed on the user yet" in refused["status_error"]
+    assert still["status"] == "error"
+    assert after["status"] == "ready"
+
+
+def test_a_rotated_key_must_be_installed_again(api, clock):
+    created = api.create(**snowflake())
+    engine.install_public_key(created["id"], clock=clock)
+    api("POST", f"/connections/{created['id']}/force_update")
+    clock.advance(10)
+    assert _status_at(api, created["id"])["status"] == "ready"
+
+    api("POST", f"/connections/{created['id']}/rotate_credentials", {"type": "snowflake"})
+    clock.advance(10)
+
+    assert _status_at(api, created["id"])["status"] == "error"
+
+
+def test_installing_a_key_needs_a_key_pair_connection(api, clock):
+    postgres_connection = api.create()
+
+    assert engine.install_public_key(postgres_connection["id"], clock=clock) is False
+    assert engine.install_public_key("not-a-uuid", clock=clock) is False
