@@ -14,21 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.tools import tool
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
 TIMEOUT = 180
-
-
-def _tool(name: str) -> str:
-    path = VENV_BIN / name
-    if not path.exists():
-        pytest.fail(
-            f"{path} is missing: install the dev dependencies (scripts/setup-venv dev)",
-            pytrace=False,
-        )
-    return str(path)
 
 
 def production_env(**overrides: str) -> dict[str, str]:
@@ -106,7 +95,7 @@ def test_production_settings_with_debug_off_make_cookies_secure_httponly_and_sen
 def test_bandit_finds_no_medium_or_high_severity_issue_in_the_app():
     result = run(
         [
-            _tool("bandit"),
+            tool("bandit"),
             "-q",
             "-c",
             "pyproject.toml",
@@ -120,5 +109,5 @@ def test_bandit_finds_no_medium_or_high_severity_issue_in_the_app():
 
 
 def test_ruff_check_finds_no_lint_error_in_the_repository():
-    result = run([_tool("ruff"), "check", "--no-cache", "."])
+    result = run([tool("ruff"), "check", "--no-cache", "."])
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,9 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.tools import tool
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
-VENV_BIN = ROOT / ".venv" / "bin"
 START_DEADLINE_S = 30
 STOP_DEADLINE_S = 10
 
@@ -82,11 +83,10 @@ def free_port() -> int:
 @pytest.fixture
 def container_env(tmp_path) -> dict[str, str]:
     """What the container's environment would hold; DATABASE_URL names a fresh SQLite file."""
-    if not (VENV_BIN / "gunicorn").exists():
-        pytest.fail(f"{VENV_BIN / 'gunicorn'} is missing: run scripts/setup-venv", pytrace=False)
+    gunicorn_bin = Path(tool("gunicorn")).parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
     env.update(
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+        PATH=f"{gunicorn_bin}{os.pathsep}{env.get('PATH', '')}",
         PORT=str(free_port()),
         HOST="127.0.0.1",
         WEB_CONCURRENCY="1",
