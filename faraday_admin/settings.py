@@ -49,7 +49,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "faraday_admin.core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "faraday_admin.core.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -93,6 +95,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Signed out after this many seconds without a request (each request renews it).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+CSRF_FAILURE_VIEW = "faraday_admin.core.views.csrf_failure_view"
+
+# Shared by every app process (Redis in production: CACHE_URL=redis://host:6379/0).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Writes refused for want of a role: at most this many per user per minute are audited; past
+# that the person is asked to wait (the audit log can't be flooded).
+REFUSED_WRITES_PER_MINUTE = env.int("REFUSED_WRITES_PER_MINUTE", default=20)
 LOGIN_REDIRECT_URL = "connections:list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -143,7 +155,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_refusals": {"()": "faraday_admin.core.logging.OneLineRefusals"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from faraday_admin.core import views as core_views
 
+handler400 = core_views.bad_request_view
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="connections:list"), name="home"),
     path("healthz", core_views.healthz_view, name="healthz"),

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.catalog import get_catalog
 from faraday_admin.faraday_client import ApiError, BadResponse, FaradayError, NetworkError
 
 
@@ -77,6 +81,35 @@ def audit_record(
     )
 
 
+UNKNOWN_TYPE = "unknown"
+_REFUSALS_WINDOW = 60  # seconds
+
+
+def catalog_type_or_unknown(type_key: str) -> str:
+    """What a refused attempt may record as its connection type: a catalog key, "" for none,
+    "unknown" for anything else (free text posted by anyone must not reach the log)."""
+    if not type_key:
+        return ""
+    return type_key if type_key in get_catalog().types else UNKNOWN_TYPE
+
+
+def refused_write_allowed(*, actor) -> bool:
+    """Count one refused write for `actor` in the shared cache; False once they pass
+    REFUSED_WRITES_PER_MINUTE in the current minute (then nothing more is audited for it)."""
+    key = f"refused-writes:{getattr(actor, 'pk', None) or 'anonymous'}"
+    cache.add(key, 0, timeout=_REFUSALS_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=_REFUSALS_WINDOW)
+        count = 1
+    return count <= settings.REFUSED_WRITES_PER_MINUTE
+
+
+def refused_writes_retry_after() -> int:
+    return _REFUSALS_WINDOW
+
+
 def audit_permission_refused(
     *, actor, action: Action, connection_id: str = "", connection_type: str = ""
 ) -> AuditEntry:
@@ -85,7 +118,7 @@ def audit_permission_refused(
         actor=actor,
         action=action,
         outcome=Outcome.REJECTED,
-        connection_type=connection_type,
+        connection_type=catalog_type_or_unknown(connection_type),
         faraday_connection_id=connection_id,
         detail="not sent: the person's role doesn't allow it",
     )

@@ -19,7 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from faraday_admin.audit.models import Action, Outcome
-from faraday_admin.audit.services import audit_permission_refused, audit_record, outcome_for_error
+from faraday_admin.audit.services import (
+    audit_permission_refused,
+    audit_record,
+    catalog_type_or_unknown,
+    outcome_for_error,
+)
 from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
 from faraday_admin.connections import messages
 from faraday_admin.connections.forms import ConnectionForm
@@ -95,13 +100,21 @@ class _AuditDraft:
         )
 
 
-def _audited_call(draft: _AuditDraft, call: Callable[[FaradayClient], T]) -> T:
-    """Run `call` with a client and audit it: success, or the error's outcome (then re-raise)."""
+def _audited_call(
+    draft: _AuditDraft,
+    call: Callable[[FaradayClient], T],
+    *,
+    scrub: Callable[[FaradayError], None] | None = None,
+) -> T:
+    """Run `call` with a client and audit it: success, or the error's outcome (then re-raise).
+    `scrub` cleans an error of typed secrets before it is audited or shown."""
     started = time.monotonic()
     try:
         client = get_faraday_client()
         result = call(client)
     except FaradayError as error:
+        if scrub is not None:
+            scrub(error)
         draft.write(outcome_for_error(error), started=started, error=error)
         raise
     draft.write(Outcome.SUCCESS, started=started, http_status=client.last_status)
@@ -172,11 +185,14 @@ def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> None:
 
 
 def connection_create_without_type(*, actor, type_key: str) -> None:
-    """Audit a create form sent with no connection type, or one the catalog doesn't know."""
-    _AuditDraft(actor=actor, action=Action.CREATE, connection_type=type_key).write(
+    """Audit a create form sent with no connection type, or one the catalog doesn't know (its
+    text isn't kept: it is recorded as "unknown")."""
+    _AuditDraft(
+        actor=actor, action=Action.CREATE, connection_type=catalog_type_or_unknown(type_key)
+    ).write(
         Outcome.REJECTED,
         detail=(
-            f"not sent: unknown connection type {type_key!r}"
+            "not sent: a connection type this app doesn't know"
             if type_key
             else "not sent: no connection type chosen"
         ),
@@ -243,8 +259,8 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
             )
         if found is None:
             _token_release(claimed)
-            draft.write(outcome_for_error(error), started=started, error=error)
             _redact_secrets(error, form)
+            draft.write(outcome_for_error(error), started=started, error=error)
             raise
         # The POST's own answer never arrived (or was a gateway's): no status to record.
         connection, http_status = found, None
@@ -289,6 +305,9 @@ def _redact_secrets(error: FaradayError, form: ConnectionForm) -> None:
     if secrets:
         error.message = scrub(error.message)
         error.note = scrub(error.note)
+        # The error code and id are shown and audited too, and are free text to us.
+        error.code = scrub(error.code)
+        error.error_id = scrub(error.error_id)
         error.validation_errors = tuple(
             replace(item, message=scrub(item.message), suggestion=scrub(item.suggestion))
             for item in error.validation_errors
@@ -334,16 +353,13 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
     connection_edit_check(connection=connection)
     options = form.options_payload()
     draft = _edit_draft(actor, connection, form, options)
-    try:
-        return _audited_call(
-            draft,
-            lambda client: client.update_connection(
-                connection.id, name=form.cleaned_data["name"], options=options
-            ),
-        )
-    except FaradayError as error:
-        _redact_secrets(error, form)
-        raise
+    return _audited_call(
+        draft,
+        lambda client: client.update_connection(
+            connection.id, name=form.cleaned_data["name"], options=options
+        ),
+        scrub=lambda error: _redact_secrets(error, form),
+    )
 
 
 # ---- lifecycle actions ----------------------------------------------------------------------
