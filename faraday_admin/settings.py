@@ -1,5 +1,6 @@
 """Settings. The only module that reads the environment (django-environ, optional `.env`)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "faraday_admin.core",
     "faraday_admin.catalog",
     "faraday_admin.simulator",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "faraday_admin.core.middleware.HtmxErrorPageMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "faraday_admin.urls"
@@ -94,6 +98,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after SIGN_IN_FAILURE_LIMIT failures for one user name, or
+# from one address, that name or address is locked out for SIGN_IN_COOLOFF_MINUTES (a further
+# failure meanwhile starts the wait again). Applies to /login/ and /admin/login/ alike; an Admin
+# unlocks early by deleting the entry under "Access attempts" in /admin/.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "faraday_admin.core.views.sign_in_locked_out_view"
+AXES_CLIENT_IP_CALLABLE = "faraday_admin.core.auth.client_ip_address"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False  # the audit log and our one-line log record each failure instead
+# Proxies whose X-Forwarded-For is believed for the per-address lockout (gunicorn reads the same).
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
+
 LOGIN_URL = "login"
 # Signed out after this many seconds without a request (each request renews it).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)

@@ -15,6 +15,7 @@ class Action(models.TextChoices):
     KEY_SAVE = "key_save", "Save API key"
     KEY_CLEAR = "key_clear", "Clear API key"
     KEY_TEST = "key_test", "Test API key"
+    SIGN_IN = "sign_in", "Sign in"
 
 
 class Outcome(models.TextChoices):
@@ -23,6 +24,7 @@ class Outcome(models.TextChoices):
     FARADAY_ERROR = "faraday_error", "Refused by Faraday"
     NETWORK_FAULT = "network_fault", "Faraday unreachable"
     BAD_RESPONSE = "bad_response", "Unreadable answer from Faraday"
+    LOCKED_OUT = "locked_out", "Locked out"
 
 
 class AuditEntryQuerySet(models.QuerySet):

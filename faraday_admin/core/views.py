@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -115,6 +118,18 @@ def bad_request_view(request: HttpRequest, exception: Exception) -> HttpResponse
         # Rendering with the request would ask for the host again; this page stands alone.
         return HttpResponseBadRequest(render_to_string("400.html", context))
     return render(request, "400.html", context, status=400)
+
+
+def sign_in_locked_out_view(request: HttpRequest, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE), for /login/ and /admin/login/:
+    the sign-in page again, saying when to try next."""
+    context = {
+        "form": AuthenticationForm(request),
+        "locked_until": timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME),
+        "cooloff_minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
+        "next": request.POST.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
 
 
 @login_not_required
