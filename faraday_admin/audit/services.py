@@ -112,6 +112,33 @@ def refused_writes_retry_after() -> int:
     return _REFUSALS_WINDOW
 
 
+def audit_complete(
+    entry: AuditEntry,
+    *,
+    outcome: Outcome,
+    faraday_connection_id: str | None = None,
+    error: FaradayError | None = None,
+    http_status: int | None = None,
+    duration_ms: int | None = None,
+    detail: str = "",
+) -> bool:
+    """Give a pending row its outcome (as `audit_record` would have written it). Returns False
+    when the row wasn't pending any more (completed already: nothing changes)."""
+    fields: dict[str, Any] = {"outcome": outcome, "duration_ms": duration_ms}
+    if error is not None:
+        http_status = http_status or error.status
+        if isinstance(error, NetworkError):
+            detail = detail or f"network fault: {error.kind}"
+        code = (error.code or "") if isinstance(error, ApiError) else ""
+        fields["faraday_error_code"] = _storable(code, 64)
+        fields["faraday_error_id"] = _storable(error.error_id or "", 64)
+    fields["http_status"] = http_status
+    fields["detail"] = _storable(detail)
+    if faraday_connection_id is not None:
+        fields["faraday_connection_id"] = _storable(faraday_connection_id, 64)
+    return bool(AuditEntry.objects.filter(pk=entry.pk).complete_pending(**fields))
+
+
 def audit_permission_refused(
     *, actor, action: Action, connection_id: str = "", connection_type: str = ""
 ) -> AuditEntry:
