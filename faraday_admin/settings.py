@@ -187,7 +187,8 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    # axes: our own one-line record of each failed sign-in replaces its INFO chatter.
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore", "axes")},
 }
 
 # The simulator's new → ready cycle length (demo mode and `manage.py faraday_simulator`).
