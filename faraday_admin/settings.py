@@ -145,7 +145,12 @@ STORAGES = {
 }
 
 # Security headers. Cookies are secure and HSTS is on unless DEBUG (local http).
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# LOOPBACK_HTTP (scripts/run): plain http, for this machine only. No redirect to https; cookies
+# stay Secure (browsers accept those from http://127.0.0.1 and localhost); HSTS is only ever
+# sent over https. Check core.E002 refuses it with any host name but the loopback ones, and
+# gunicorn.conf.py refuses to listen beyond 127.0.0.1 / ::1 with it.
+LOOPBACK_HTTP = env.bool("LOOPBACK_HTTP", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not (DEBUG or LOOPBACK_HTTP))
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain http inside the network
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

@@ -35,7 +35,30 @@ def field_encryption_key_check(app_configs, **kwargs) -> list[CheckMessage]:
     ]
 
 
-STARTUP_CHECKS = (field_encryption_key_check,)
+LOOPBACK_HOST_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
+
+
+@register()
+def loopback_http_check(app_configs, **kwargs) -> list[CheckMessage]:
+    """core.E002 when LOOPBACK_HTTP (plain http, meant for this machine) is on while the app
+    answers to a host name other than this machine's own."""
+    if not settings.LOOPBACK_HTTP:
+        return []
+    others = [host for host in settings.ALLOWED_HOSTS if host not in LOOPBACK_HOST_NAMES]
+    if not others:
+        return []
+    return [
+        Error(
+            "LOOPBACK_HTTP serves plain http for this machine only, but ALLOWED_HOSTS also "
+            f"names {', '.join(others)}: sign-ins from there would travel unencrypted.",
+            hint="Serve other hosts over https (unset LOOPBACK_HTTP), or set ALLOWED_HOSTS to "
+            "localhost,127.0.0.1,[::1].",
+            id="core.E002",
+        )
+    ]
+
+
+STARTUP_CHECKS = (field_encryption_key_check, loopback_http_check)
 
 
 def raise_on_startup_errors() -> None:
