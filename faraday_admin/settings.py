@@ -102,9 +102,29 @@ AUTH_PASSWORD_VALIDATORS = [
 # from one address, that name or address is locked out for SIGN_IN_COOLOFF_MINUTES (a further
 # failure meanwhile starts the wait again). Applies to /login/ and /admin/login/ alike; an Admin
 # unlocks early by deleting the entry under "Access attempts" in /admin/.
+# Single sign-on with the company's identity provider (OpenID Connect, mozilla-django-oidc):
+# on when the issuer, client id and secret are all set. Endpoints come from the issuer's
+# discovery document. People are created on first sign-in with no role; with OIDC_ROLE_MAP
+# ("idp-group=Role,…") their roles follow the OIDC_GROUPS_CLAIM claim at every sign-in.
+OIDC_ISSUER = env("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = FARADAY_TIMEOUT
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+# Sign-in with a user name and password (here and at /admin/login/); off: single sign-on only.
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *(["faraday_admin.core.oidc.CompanySignOnBackend"] if OIDC_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_SIGN_IN else []),
 ]
 AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))

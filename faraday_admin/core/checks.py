@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.core.exceptions import ImproperlyConfigured
 
-from faraday_admin.core import crypto
+from faraday_admin.core import crypto, roles
 
 
 @register()
@@ -58,7 +58,34 @@ def loopback_http_check(app_configs, **kwargs) -> list[CheckMessage]:
     ]
 
 
-STARTUP_CHECKS = (field_encryption_key_check, loopback_http_check)
+@register()
+def sign_in_check(app_configs, **kwargs) -> list[CheckMessage]:
+    """core.E003 when nobody could sign in (password sign-in off, single sign-on not set up);
+    core.E004 when OIDC_ROLE_MAP maps a group to something that isn't a role."""
+    errors: list[CheckMessage] = []
+    if not settings.PASSWORD_SIGN_IN and not settings.OIDC_ENABLED:
+        errors.append(
+            Error(
+                "PASSWORD_SIGN_IN is off and single sign-on isn't set up: nobody can sign in.",
+                hint="Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET, or turn "
+                "PASSWORD_SIGN_IN back on.",
+                id="core.E003",
+            )
+        )
+    unknown = sorted(set(settings.OIDC_ROLE_MAP.values()) - set(roles.ROLE_PERMISSIONS))
+    if unknown:
+        errors.append(
+            Error(
+                f"OIDC_ROLE_MAP names roles that don't exist: {', '.join(unknown)}.",
+                hint=f"Map groups to {', '.join(roles.ROLE_PERMISSIONS)}, "
+                "e.g. OIDC_ROLE_MAP=faraday-admins=Admin,faraday-team=Onboarder.",
+                id="core.E004",
+            )
+        )
+    return errors
+
+
+STARTUP_CHECKS = (field_encryption_key_check, loopback_http_check, sign_in_check)
 
 
 def raise_on_startup_errors() -> None:

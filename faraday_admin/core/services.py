@@ -147,14 +147,17 @@ def api_key_test(*, actor: AbstractBaseUser) -> Account:
     return account
 
 
-def sign_in_failed_record(*, username: str, ip_address: str, locked_out: bool) -> None:
+def sign_in_failed_record(
+    *, username: str, ip_address: str, locked_out: bool, reason: str = ""
+) -> None:
     """Audit and log one failed sign-in (never the password typed): `locked_out` when this
-    failure locked the user name or address out, or it was locked already."""
+    failure locked the user name or address out, or it was locked already; `reason` for a
+    refusal other than a wrong password (a single sign-on's)."""
     until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
     if locked_out:
         detail = f"from {ip_address}: locked out until {until:%Y-%m-%d %H:%M %Z}"
     else:
-        detail = f"from {ip_address}: wrong user name or password"
+        detail = f"from {ip_address}: {reason or 'wrong user name or password'}"
     audit_record(
         actor=None,
         action=Action.SIGN_IN,

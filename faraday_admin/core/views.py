@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -120,11 +121,30 @@ def bad_request_view(request: HttpRequest, exception: Exception) -> HttpResponse
     return render(request, "400.html", context, status=400)
 
 
+class SignInView(LoginView):
+    """Django's sign-in, plus the single sign-on button; with PASSWORD_SIGN_IN off, a posted
+    password isn't even looked at."""
+
+    def post(self, request, *args, **kwargs):
+        if not settings.PASSWORD_SIGN_IN:
+            return redirect(f"{reverse('login')}?password=off")
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["password_sign_in"] = settings.PASSWORD_SIGN_IN
+        context["sso_name"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        return context
+
+
 def sign_in_locked_out_view(request: HttpRequest, original_response=None, credentials=None):
     """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE), for /login/ and /admin/login/:
     the sign-in page again, saying when to try next."""
     context = {
         "form": AuthenticationForm(request),
+        "password_sign_in": settings.PASSWORD_SIGN_IN,
+        "sso_name": settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else "",
         "locked_until": timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME),
         "cooloff_minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
         "next": request.POST.get("next", ""),
