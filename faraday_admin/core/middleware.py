@@ -52,12 +52,7 @@ class HtmxErrorPageMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         htmx = getattr(request, "htmx", None)
-        if (
-            htmx
-            and not htmx.history_restore_request
-            and response.status_code in (403, 404)
-            and not response.has_header("HX-Retarget")
-        ):
+        if htmx and not htmx.history_restore_request and response.status_code in (403, 404):
             response["HX-Refresh"] = "true"
         return response
 
