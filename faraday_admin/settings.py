@@ -1,5 +1,6 @@
 """Settings. The only module that reads the environment (django-environ, optional `.env`)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "faraday_admin.core",
     "faraday_admin.catalog",
     "faraday_admin.simulator",
@@ -49,7 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "faraday_admin.core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "faraday_admin.core.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "faraday_admin.core.middleware.HtmxErrorPageMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "faraday_admin.urls"
@@ -92,7 +98,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after SIGN_IN_FAILURE_LIMIT failures for one user name, or
+# from one address, that name or address is locked out for SIGN_IN_COOLOFF_MINUTES (a further
+# failure meanwhile starts the wait again). Applies to /login/ and /admin/login/ alike; an Admin
+# unlocks early by deleting the entry under "Access attempts" in /admin/.
+# Single sign-on with the company's identity provider (OpenID Connect, mozilla-django-oidc):
+# on when the issuer, client id and secret are all set. Endpoints come from the issuer's
+# discovery document. People are created on first sign-in with no role; with OIDC_ROLE_MAP
+# ("idp-group=Role,…") their roles follow the OIDC_GROUPS_CLAIM claim at every sign-in.
+OIDC_ISSUER = env("OIDC_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.dict("OIDC_ROLE_MAP", default={})
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = FARADAY_TIMEOUT
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
+# Sign-in with a user name and password (here and at /admin/login/); off: single sign-on only.
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    *(["faraday_admin.core.oidc.CompanySignOnBackend"] if OIDC_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_SIGN_IN else []),
+]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "faraday_admin.core.views.sign_in_locked_out_view"
+AXES_CLIENT_IP_CALLABLE = "faraday_admin.core.auth.client_ip_address"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False  # the audit log and our one-line log record each failure instead
+# Proxies whose X-Forwarded-For is believed for the per-address lockout (gunicorn reads the same).
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
+
 LOGIN_URL = "login"
+# Signed out after this many seconds without a request (each request renews it).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+CSRF_FAILURE_VIEW = "faraday_admin.core.views.csrf_failure_view"
+
+# Shared by every app process (Redis in production: CACHE_URL=redis://host:6379/0).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Writes refused for want of a role: at most this many per user per minute are audited; past
+# that the person is asked to wait (the audit log can't be flooded).
+REFUSED_WRITES_PER_MINUTE = env.int("REFUSED_WRITES_PER_MINUTE", default=20)
 LOGIN_REDIRECT_URL = "connections:list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -110,7 +165,12 @@ STORAGES = {
 }
 
 # Security headers. Cookies are secure and HSTS is on unless DEBUG (local http).
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# LOOPBACK_HTTP (scripts/run): plain http, for this machine only. No redirect to https; cookies
+# stay Secure (browsers accept those from http://127.0.0.1 and localhost); HSTS is only ever
+# sent over https. Check core.E002 refuses it with any host name but the loopback ones, and
+# gunicorn.conf.py refuses to listen beyond 127.0.0.1 / ::1 with it.
+LOOPBACK_HTTP = env.bool("LOOPBACK_HTTP", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not (DEBUG or LOOPBACK_HTTP))
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain http inside the network
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -143,9 +203,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_refusals": {"()": "faraday_admin.core.logging.OneLineRefusals"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["one_line_refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    # axes: our own one-line record of each failed sign-in replaces its INFO chatter.
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore", "axes")},
 }
 
 # The simulator's new → ready cycle length (demo mode and `manage.py faraday_simulator`).

@@ -15,6 +15,7 @@ class Action(models.TextChoices):
     KEY_SAVE = "key_save", "Save API key"
     KEY_CLEAR = "key_clear", "Clear API key"
     KEY_TEST = "key_test", "Test API key"
+    SIGN_IN = "sign_in", "Sign in"
 
 
 class Outcome(models.TextChoices):
@@ -23,18 +24,34 @@ class Outcome(models.TextChoices):
     FARADAY_ERROR = "faraday_error", "Refused by Faraday"
     NETWORK_FAULT = "network_fault", "Faraday unreachable"
     BAD_RESPONSE = "bad_response", "Unreadable answer from Faraday"
+    LOCKED_OUT = "locked_out", "Locked out"
+    # Written before a write is sent; completed with one of the above once Faraday answered.
+    PENDING = "pending", "Sent, outcome pending"
+    # A pending row the app lost track of (say, the database failed right after Faraday
+    # answered), settled later by reading Faraday.
+    CONFIRMED_LATER = "confirmed_later", "Done (confirmed later from Faraday)"
+    NOT_FOUND_LATER = "not_found_later", "Not done (checked later in Faraday)"
+    UNCONFIRMED = "unconfirmed", "Sent, outcome unknown (check Faraday)"
 
 
 class AuditEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("Audit entries are append-only.")
 
+    def complete_pending(self, **fields) -> int:
+        """The one change a row allows: a pending row (written before its request was sent)
+        gets its outcome, once. Rows with any other outcome are left as they are."""
+        if fields.get("outcome") in (None, Outcome.PENDING):
+            raise ValueError("completing a pending row needs its final outcome")
+        return super(AuditEntryQuerySet, self.filter(outcome=Outcome.PENDING)).update(**fields)
+
     def delete(self):
         raise TypeError("Audit entries are append-only.")
 
 
 class AuditEntry(models.Model):
-    """Never edited or deleted; `options` holds submitted values with each secret masked."""
+    """Never deleted, and never edited except to complete a pending row once (see
+    `complete_pending`); `options` holds submitted values with each secret masked."""
 
     SECRET_MARKER = "[secret: not stored]"  # noqa: S105 - a marker, not a secret
 

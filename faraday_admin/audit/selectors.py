@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.audit.services import UNKNOWN_TYPE
 from faraday_admin.catalog import get_catalog
 from faraday_admin.catalog.loader import humanize_key
 from faraday_admin.core.query import text_param
@@ -121,7 +122,12 @@ def audit_entry_list(*, filters: AuditFilters) -> QuerySet[AuditEntry]:
         entries = entries.filter(action=filters.action)
     if filters.outcome:
         entries = entries.filter(outcome=filters.outcome)
-    if filters.type:
+    if filters.type == UNKNOWN_TYPE:
+        # Every type the catalog doesn't know, including free text recorded before it was kept out.
+        entries = entries.exclude(connection_type="").exclude(
+            connection_type__in=list(get_catalog().types)
+        )
+    elif filters.type:
         entries = entries.filter(connection_type=filters.type)
     start = _local_midnight(filters.start) if filters.start else None
     if start:
@@ -150,9 +156,14 @@ class AuditRow:
     connection_url: str | None
 
 
+UNKNOWN_TYPE_LABEL = "Unknown type"
+
+
 def type_label(type_key: str) -> str:
     connection_type = get_catalog().get(type_key)
-    return connection_type.label if connection_type else type_key
+    if connection_type:
+        return connection_type.label
+    return UNKNOWN_TYPE_LABEL if type_key == UNKNOWN_TYPE else type_key
 
 
 def audit_row(entry: AuditEntry) -> AuditRow:
@@ -212,12 +223,11 @@ def audit_actor_choices() -> list[str]:
 
 
 def audit_type_choices() -> list[tuple[str, str]]:
-    """(type key, label) for every connection type in the catalog or the log, by label."""
-    keys = set(get_catalog().types)
-    keys |= set(
-        AuditEntry.objects.exclude(connection_type="")
-        .order_by()
-        .values_list("connection_type", flat=True)
-        .distinct()
-    )
-    return sorted(((key, type_label(key)) for key in keys), key=lambda pair: pair[1].casefold())
+    """(type key, label) for every catalog type, by label, then one "Unknown type" choice when
+    the log holds any other type: however many, they collapse into it."""
+    known = get_catalog().types
+    choices = sorted(((key, type_label(key)) for key in known), key=lambda p: p[1].casefold())
+    others = AuditEntry.objects.exclude(connection_type="").exclude(connection_type__in=list(known))
+    if others.exists():
+        choices.append((UNKNOWN_TYPE, UNKNOWN_TYPE_LABEL))
+    return choices

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.catalog import get_catalog
 from faraday_admin.faraday_client import ApiError, BadResponse, FaradayError, NetworkError
 
 
@@ -54,15 +58,17 @@ def audit_record(
     http_status: int | None = None,
     duration_ms: int | None = None,
     detail: str = "",
+    actor_username: str | None = None,
 ) -> AuditEntry:
-    """Append one row. `options` is redacted here, so no caller can store a secret by mistake."""
+    """Append one row. `options` is redacted here, so no caller can store a secret by mistake.
+    `actor_username`: the name to record when there is no actor (a failed sign-in's)."""
     if error is not None:
         http_status = http_status or error.status
         if isinstance(error, NetworkError):
             detail = detail or f"network fault: {error.kind}"
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_username=getattr(actor, "username", "") or "",
+        actor_username=_storable(getattr(actor, "username", "") or actor_username or "", 150),
         action=action,
         outcome=outcome,
         connection_type=_storable(connection_type, 64),
@@ -78,6 +84,62 @@ def audit_record(
     )
 
 
+UNKNOWN_TYPE = "unknown"
+_REFUSALS_WINDOW = 60  # seconds
+
+
+def catalog_type_or_unknown(type_key: str) -> str:
+    """What a refused attempt may record as its connection type: a catalog key, "" for none,
+    "unknown" for anything else (free text posted by anyone must not reach the log)."""
+    if not type_key:
+        return ""
+    return type_key if type_key in get_catalog().types else UNKNOWN_TYPE
+
+
+def refused_write_allowed(*, actor) -> bool:
+    """Count one refused write for `actor` in the shared cache; False once they pass
+    REFUSED_WRITES_PER_MINUTE in the current minute (then nothing more is audited for it)."""
+    key = f"refused-writes:{getattr(actor, 'pk', None) or 'anonymous'}"
+    cache.add(key, 0, timeout=_REFUSALS_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=_REFUSALS_WINDOW)
+        count = 1
+    return count <= settings.REFUSED_WRITES_PER_MINUTE
+
+
+def refused_writes_retry_after() -> int:
+    return _REFUSALS_WINDOW
+
+
+def audit_complete(
+    entry: AuditEntry,
+    *,
+    outcome: Outcome,
+    faraday_connection_id: str | None = None,
+    error: FaradayError | None = None,
+    http_status: int | None = None,
+    duration_ms: int | None = None,
+    detail: str = "",
+) -> bool:
+    """Give a pending row its outcome (as `audit_record` would have written it). Returns False
+    when the row wasn't pending any more (completed already: nothing changes)."""
+    fields: dict[str, Any] = {"outcome": outcome, "duration_ms": duration_ms}
+    if error is not None:
+        http_status = http_status or error.status
+        if isinstance(error, NetworkError):
+            detail = detail or f"network fault: {error.kind}"
+        code = (error.code or "") if isinstance(error, ApiError) else ""
+        fields["faraday_error_code"] = _storable(code, 64)
+        fields["faraday_error_id"] = _storable(error.error_id or "", 64)
+    fields["http_status"] = http_status
+    fields["detail"] = _storable(detail)
+    if faraday_connection_id is not None:
+        fields["faraday_connection_id"] = _storable(faraday_connection_id, 64)
+    return bool(AuditEntry.objects.filter(pk=entry.pk).complete_pending(**fields))
+
+
 def audit_permission_refused(
     *, actor, action: Action, connection_id: str = "", connection_type: str = ""
 ) -> AuditEntry:
@@ -86,7 +148,7 @@ def audit_permission_refused(
         actor=actor,
         action=action,
         outcome=Outcome.REJECTED,
-        connection_type=connection_type,
+        connection_type=catalog_type_or_unknown(connection_type),
         faraday_connection_id=connection_id,
         detail="not sent: the person's role doesn't allow it",
     )

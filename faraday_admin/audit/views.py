@@ -1,4 +1,5 @@
-"""The audit log page and its CSV export. Reads come from selectors; nothing here writes."""
+"""The audit log page and its CSV export. Reads come from selectors; the one write is settling
+rows left "sent, outcome pending" (a connections service) before the page is read."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from faraday_admin.audit import selectors
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.connections.services import audit_reconcile_pending
 from faraday_admin.core import roles
 
 LIST_TEMPLATE = "audit/audit_list.html"
@@ -42,6 +44,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 @permission_required(roles.VIEW_AUDIT, raise_exception=True)
 @require_GET
 def audit_list_view(request: HttpRequest) -> HttpResponse:
+    if not request.htmx:
+        # Cheap when nothing is pending (one indexed query); reads Faraday only when some is.
+        audit_reconcile_pending()
     filters = selectors.AuditFilters.from_query(request.GET)
     context = {
         "filters": filters,

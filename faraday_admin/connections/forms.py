@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import cache
 from typing import Any
 
@@ -75,6 +76,37 @@ class EcmaPatternValidator:
     def __call__(self, value: Any) -> None:
         if isinstance(value, str) and not self.pattern.fullmatch(value):
             raise ValidationError(self.message, code="pattern")
+
+
+# Control, format (zero-width, bidi overrides), line and paragraph separators: a name holding
+# one shows up blank, reversed or broken in the list and the audit log.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Letters, numbers, punctuation, symbols: what leaves ink on the screen (a mark alone only
+# decorates the character before it).
+_VISIBLE_CATEGORY_INITIALS = frozenset("LNPS")
+
+
+def validate_visible_name(value: Any) -> None:
+    """Refuse hidden characters in a connection name, and a name with nothing visible."""
+    if not isinstance(value, str):
+        return
+    hidden = [ch for ch in value if unicodedata.category(ch) in _HIDDEN_CATEGORIES]
+    if hidden:
+        codes = ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in hidden))
+        raise ValidationError(
+            "The name contains a hidden or control character (%(codes)s), often pasted along "
+            "with text. It would show up blank or garbled in the list. Retype the name "
+            "without copying it.",
+            code="hidden_character",
+            params={"codes": codes},
+        )
+    # Spaces alone are the pattern's to refuse (one message per problem).
+    visible = (unicodedata.category(ch)[0] in _VISIBLE_CATEGORY_INITIALS for ch in value)
+    if value.strip() and not any(visible):
+        raise ValidationError(
+            "Give the connection a name with at least one visible letter, digit or sign.",
+            code="invisible",
+        )
 
 
 # Marks inputs whose values follow the person to another type (never secrets).
@@ -308,7 +340,7 @@ def form_class_for(type_key: str, *, editing: bool = False) -> type[ConnectionFo
             strip=False,
             label="Connection name",
             help_text="A name your team will recognise, like “Snowflake – Marketing”.",
-            validators=[EcmaPatternValidator(name_spec)],
+            validators=[EcmaPatternValidator(name_spec), validate_visible_name],
             widget=forms.TextInput(
                 {
                     "pattern": name_spec.compiled_pattern.browser,

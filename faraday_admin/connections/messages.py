@@ -181,8 +181,9 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
             error.note
             or "Check the connections list for one with the same details, then try again."
         )
-    elif isinstance(error, NotFound) and (error.method, error.path) == ("POST", "/connections"):
-        # The collection itself can't be missing: the app is pointed at the wrong address.
+    elif isinstance(error, NotFound) and error.path == "/connections":
+        # The collection itself (listed or posted to) can't be missing: the app is pointed at
+        # the wrong address.
         title = "Faraday didn't recognise the address this app uses for connections."
         step = "Ask an admin to check FARADAY_API_URL."
     elif isinstance(error, NotFound):
@@ -216,12 +217,12 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
     elif isinstance(error, BadResponse) and error.status == 429:
         # A proxy's non-JSON 429 page: still "too many requests", just without a wait time.
         title = "Faraday is receiving too many requests right now."
-        step = "Wait a minute and try again."
+        step = f"Wait {_wait_words(error.retry_after, 'a minute')} and try again."
     elif isinstance(error, BadResponse) and (error.status or 0) >= 500:
         title = f"Faraday is having trouble: it answered with an error page ({error.status})."
         step = (
             "This is usually a brief outage. Check the connections list, "
-            "then try again in a few minutes."
+            f"then try again in {_wait_words(error.retry_after, 'a few minutes')}."
         )
     elif isinstance(error, BadResponse):
         title = "Faraday sent an answer this app couldn't read."
@@ -254,6 +255,18 @@ def describe_action_error(
             )
         return Problem(
             title=f"Faraday won't {action} it while datasets or targets use it.",
+            next_step=step,
+            error_id=error.error_id,
+            code=error.code,
+        )
+    if isinstance(error, Conflict) and action == "delete":
+        # Nothing is being created, so "conflicts with something that already exists" misleads.
+        step = "Reload this page to see what still uses it: delete those first, or archive "
+        step += "this connection instead."
+        if error.note:
+            step = f"Faraday says: {error.note.strip().rstrip('.')}. {step}"
+        return Problem(
+            title="Faraday won't delete this connection while something still depends on it.",
             next_step=step,
             error_id=error.error_id,
             code=error.code,

@@ -15,11 +15,17 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from faraday_admin.audit.models import Action, Outcome
-from faraday_admin.audit.services import audit_permission_refused, audit_record, outcome_for_error
+from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.audit.services import (
+    audit_complete,
+    audit_permission_refused,
+    audit_record,
+    catalog_type_or_unknown,
+    outcome_for_error,
+)
 from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
 from faraday_admin.connections import messages
 from faraday_admin.connections.forms import ConnectionForm
@@ -32,6 +38,7 @@ from faraday_admin.faraday_client import (
     FaradayClient,
     FaradayError,
     NetworkError,
+    NotFound,
     ServerError,
     ValidationErrorItem,
     path_segments,
@@ -67,6 +74,10 @@ class NothingChanged(Exception):
 
 @dataclass
 class _AuditDraft:
+    """One attempt's audit row. A write that goes to Faraday is recorded before it is sent
+    (`begin`: a "pending" row, committed on its own) and completed by `write` after; anything
+    refused before sending is written once, by `write`."""
+
     actor: Any
     action: Action
     connection_type: str = ""
@@ -74,6 +85,23 @@ class _AuditDraft:
     connection_id: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     secret_names: frozenset[str] = frozenset()
+    entry: AuditEntry | None = None
+
+    def begin(self) -> None:
+        """Record the attempt as sent, outcome pending, before anything is sent: should the
+        database fail once Faraday has answered, the row still says who sent what, and when."""
+        with transaction.atomic(durable=True):
+            self.entry = audit_record(
+                actor=self.actor,
+                action=self.action,
+                outcome=Outcome.PENDING,
+                connection_type=self.connection_type,
+                connection_name=self.connection_name,
+                faraday_connection_id=self.connection_id,
+                options=self.options,
+                secret_names=self.secret_names,
+                detail="sent, outcome pending",
+            )
 
     def write(
         self,
@@ -84,6 +112,18 @@ class _AuditDraft:
         http_status: int | None = None,
         detail: str = "",
     ):
+        duration_ms = None if started is None else round((time.monotonic() - started) * 1000)
+        if self.entry is not None:
+            audit_complete(
+                self.entry,
+                outcome=outcome,
+                faraday_connection_id=self.connection_id,
+                error=error,
+                http_status=http_status,
+                duration_ms=duration_ms,
+                detail=detail,
+            )
+            return
         audit_record(
             actor=self.actor,
             action=self.action,
@@ -95,18 +135,27 @@ class _AuditDraft:
             secret_names=self.secret_names,
             error=error,
             http_status=http_status,
-            duration_ms=None if started is None else round((time.monotonic() - started) * 1000),
+            duration_ms=duration_ms,
             detail=detail,
         )
 
 
-def _audited_call(draft: _AuditDraft, call: Callable[[FaradayClient], T]) -> T:
-    """Run `call` with a client and audit it: success, or the error's outcome (then re-raise)."""
+def _audited_call(
+    draft: _AuditDraft,
+    call: Callable[[FaradayClient], T],
+    *,
+    scrub: Callable[[FaradayError], None] | None = None,
+) -> T:
+    """Run `call` with a client and audit it: success, or the error's outcome (then re-raise).
+    `scrub` cleans an error of typed secrets before it is audited or shown."""
+    draft.begin()
     started = time.monotonic()
     try:
         client = get_faraday_client()
         result = call(client)
     except FaradayError as error:
+        if scrub is not None:
+            scrub(error)
         draft.write(outcome_for_error(error), started=started, error=error)
         raise
     draft.write(Outcome.SUCCESS, started=started, http_status=client.last_status)
@@ -177,11 +226,14 @@ def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> None:
 
 
 def connection_create_without_type(*, actor, type_key: str) -> None:
-    """Audit a create form sent with no connection type, or one the catalog doesn't know."""
-    _AuditDraft(actor=actor, action=Action.CREATE, connection_type=type_key).write(
+    """Audit a create form sent with no connection type, or one the catalog doesn't know (its
+    text isn't kept: it is recorded as "unknown")."""
+    _AuditDraft(
+        actor=actor, action=Action.CREATE, connection_type=catalog_type_or_unknown(type_key)
+    ).write(
         Outcome.REJECTED,
         detail=(
-            f"not sent: unknown connection type {type_key!r}"
+            "not sent: a connection type this app doesn't know"
             if type_key
             else "not sent: no connection type chosen"
         ),
@@ -232,6 +284,11 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         draft.connection_id = used.faraday_id
         draft.write(Outcome.REJECTED, detail="not sent: this form was already submitted")
         raise
+    try:
+        draft.begin()
+    except DatabaseError:
+        _token_release(claimed)  # nothing was sent: the same form may be sent again
+        raise
     started = time.monotonic()
     client = sent_at = None
     try:
@@ -248,8 +305,8 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
             )
         if found is None:
             _token_release(claimed)
-            draft.write(outcome_for_error(error), started=started, error=error)
             _redact_secrets(error, form)
+            draft.write(outcome_for_error(error), started=started, error=error)
             raise
         # The POST's own answer never arrived (or was a gateway's): no status to record.
         connection, http_status = found, None
@@ -294,6 +351,9 @@ def _redact_secrets(error: FaradayError, form: ConnectionForm) -> None:
     if secrets:
         error.message = scrub(error.message)
         error.note = scrub(error.note)
+        # The error code and id are shown and audited too, and are free text to us.
+        error.code = scrub(error.code)
+        error.error_id = scrub(error.error_id)
         error.validation_errors = tuple(
             replace(item, message=scrub(item.message), suggestion=scrub(item.suggestion))
             for item in error.validation_errors
@@ -341,16 +401,13 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
     if not patch:
         raise NothingChanged
     draft = _edit_draft(actor, connection, form, patch.get("options", {}))
-    try:
-        return _audited_call(
-            draft,
-            lambda client: client.update_connection(
-                connection.id, name=patch.get("name"), options=patch.get("options")
-            ),
-        )
-    except FaradayError as error:
-        _redact_secrets(error, form)
-        raise
+    return _audited_call(
+        draft,
+        lambda client: client.update_connection(
+            connection.id, name=patch.get("name"), options=patch.get("options")
+        ),
+        scrub=lambda error: _redact_secrets(error, form),
+    )
 
 
 # ---- lifecycle actions ----------------------------------------------------------------------
@@ -473,3 +530,99 @@ def validation_errors_onto_form(form: ConnectionForm, errors: Sequence[Validatio
             form.add_error(target, messages.validation_message(item))
         else:
             form.add_error(None, messages.validation_item_text(item, form.connection_type))
+
+
+# ---- pending audit rows the app lost track of -----------------------------------------------
+
+# A write still in flight may be pending this long (timeouts plus retries stay well inside it).
+RECONCILE_AFTER = timedelta(minutes=2)
+# How long after the row was written Faraday may have stamped the connection it created.
+_CREATED_WITHIN = timedelta(minutes=2)
+
+
+def audit_reconcile_pending(*, now=None) -> int:
+    """Settle the audit rows left "sent, outcome pending" (the database failed between sending
+    and recording the answer) by reading Faraday. A create is looked for by name, type and
+    time; a delete by whether the connection is gone; other writes can't be told from
+    Faraday's state and are marked unconfirmed. Returns how many rows were settled; a Faraday
+    that can't be read leaves them pending for next time."""
+    cutoff = (now or timezone.now()) - RECONCILE_AFTER
+    stale = list(AuditEntry.objects.filter(outcome=Outcome.PENDING, created_at__lt=cutoff))
+    if not stale:
+        return 0
+    settled = 0
+    listing: list[Connection] | None = None
+    for entry in stale:
+        try:
+            client = get_faraday_client()
+            if entry.action == Action.CREATE:
+                listing = client.list_connections() if listing is None else listing
+                settled += _reconcile_create(entry, listing)
+            elif entry.action == Action.DELETE:
+                settled += _reconcile_delete(entry, client)
+            else:
+                settled += audit_complete(
+                    entry,
+                    outcome=Outcome.UNCONFIRMED,
+                    detail="sent; the app lost track of Faraday's answer. Check the "
+                    "connection in Faraday.",
+                )
+        except FaradayError:
+            break  # Faraday can't be read now: one wait is enough, the rest stay pending
+    return settled
+
+
+def _reconcile_create(entry: AuditEntry, listing: Sequence[Connection]) -> bool:
+    claimed = set(
+        AuditEntry.objects.filter(action=Action.CREATE)
+        .exclude(faraday_connection_id="")
+        .values_list("faraday_connection_id", flat=True)
+    )
+    earliest = entry.created_at - CLOCK_SKEW
+    latest = entry.created_at + _CREATED_WITHIN
+    matches = [
+        c
+        for c in listing
+        if c.id not in claimed
+        and c.name == entry.connection_name
+        and c.type == entry.connection_type
+        and c.created_at
+        and earliest <= c.created_at <= latest
+    ]
+    if not matches:
+        return audit_complete(
+            entry,
+            outcome=Outcome.NOT_FOUND_LATER,
+            detail="checked later: no connection of this name and type was created in Faraday "
+            "at that time",
+        )
+    found = min(matches, key=lambda c: c.created_at)
+    ConnectionRecord.objects.get_or_create(
+        faraday_id=found.id,
+        defaults={
+            "connection_type": entry.connection_type,
+            "name": found.name[:255],
+            "created_by": entry.actor,
+            "created_by_username": entry.actor_username,
+        },
+    )
+    return audit_complete(
+        entry,
+        outcome=Outcome.CONFIRMED_LATER,
+        faraday_connection_id=found.id,
+        detail="checked later: Faraday has it (found by name, type and time)",
+    )
+
+
+def _reconcile_delete(entry: AuditEntry, client: FaradayClient) -> bool:
+    try:
+        client.get_connection(entry.faraday_connection_id)
+    except NotFound:
+        return audit_complete(
+            entry, outcome=Outcome.CONFIRMED_LATER, detail="checked later: the connection is gone"
+        )
+    return audit_complete(
+        entry,
+        outcome=Outcome.NOT_FOUND_LATER,
+        detail="checked later: the connection still exists in Faraday",
+    )

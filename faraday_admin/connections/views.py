@@ -16,8 +16,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, push_url, reselect, reswap, retarget
 
-from faraday_admin.audit.decorators import write_permission_required
+from faraday_admin.audit.decorators import too_many_refusals_response, write_permission_required
 from faraday_admin.audit.models import Action
+from faraday_admin.audit.services import refused_write_allowed
 from faraday_admin.catalog import KEY_PAIR_TYPES, get_catalog
 from faraday_admin.connections import messages as words
 from faraday_admin.connections import selectors, services
@@ -434,6 +435,8 @@ def connection_action_view(request, connection_id: str, action: str):
     spec = ACTIONS[action]
     if not request.user.has_perm(spec.permission):
         if request.method == "POST":
+            if not refused_write_allowed(actor=request.user):
+                return too_many_refusals_response(request)
             services.connection_write_forbidden(
                 actor=request.user, action=action, connection_id=connection_id
             )

@@ -20,3 +20,23 @@ class StoredApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"Faraday API key ending {self.last4}"
+
+
+class ExternalIdentity(models.Model):
+    """Who a person is at the company's identity provider (OpenID Connect `iss` and `sub`):
+    how a single sign-on finds them again, whatever their e-mail or user name becomes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_identity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"

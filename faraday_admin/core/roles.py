@@ -14,6 +14,8 @@ ROTATE_CREDENTIALS = "connections.rotate_credentials"
 VIEW_AUDIT = "audit.view_auditentry"
 MANAGE_API_KEY = "core.manage_api_key"
 USER_PERMISSIONS = ("auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user")
+# django-axes' lockouts: deleting an access attempt unlocks that user name or address.
+UNLOCK_SIGN_IN = ("axes.view_accessattempt", "axes.delete_accessattempt")
 
 _VIEWER = (VIEW_CONNECTIONS, VIEW_AUDIT)
 _ONBOARDER = (*_VIEWER, CREATE_CONNECTION, EDIT_CONNECTION, FORCE_UPDATE_CONNECTION)
@@ -24,6 +26,7 @@ _ADMIN = (
     ROTATE_CREDENTIALS,
     MANAGE_API_KEY,
     *USER_PERMISSIONS,
+    *UNLOCK_SIGN_IN,
 )
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

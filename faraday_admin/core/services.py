@@ -6,13 +6,16 @@ the Settings page shows anyway: its last four characters).
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
+from django.utils import timezone
 
 from faraday_admin.audit.models import Action, Outcome
 from faraday_admin.audit.services import audit_record, outcome_for_error
@@ -25,6 +28,8 @@ from faraday_admin.core.upstream import (
     get_faraday_client,
 )
 from faraday_admin.faraday_client import Account, FaradayError, NetworkError
+
+logger = logging.getLogger(__name__)
 
 _SOURCE_WORDS = {
     KeySource.ENVIRONMENT: "environment key",
@@ -140,6 +145,27 @@ def api_key_test(*, actor: AbstractBaseUser) -> Account:
         detail=f"tested the {source}: account “{account.name}”",
     )
     return account
+
+
+def sign_in_failed_record(
+    *, username: str, ip_address: str, locked_out: bool, reason: str = ""
+) -> None:
+    """Audit and log one failed sign-in (never the password typed): `locked_out` when this
+    failure locked the user name or address out, or it was locked already; `reason` for a
+    refusal other than a wrong password (a single sign-on's)."""
+    until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
+    if locked_out:
+        detail = f"from {ip_address}: locked out until {until:%Y-%m-%d %H:%M %Z}"
+    else:
+        detail = f"from {ip_address}: {reason or 'wrong user name or password'}"
+    audit_record(
+        actor=None,
+        action=Action.SIGN_IN,
+        outcome=Outcome.LOCKED_OUT if locked_out else Outcome.REJECTED,
+        detail=detail,
+        actor_username=username,
+    )
+    logger.warning("sign-in refused for user name %r %s", username[:150], detail)
 
 
 def _elapsed_ms(started: float) -> int:

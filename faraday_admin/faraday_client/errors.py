@@ -199,7 +199,17 @@ class NetworkError(FaradayError):
 
 
 class BadResponse(FaradayError):
-    """An answer arrived but could not be read as what the endpoint promises."""
+    """An answer arrived but could not be read as what the endpoint promises; `retry_after`
+    is the seconds its Retry-After header asked for (a gateway's 503 page may say), if any."""
+
+    def __init__(
+        self, message: str | None = None, *, retry_after: float | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    def _extra_repr_fields(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
 
 
 _CLASS_BY_CODE: dict[str, type[ApiError]] = {
@@ -263,7 +273,11 @@ def error_from_response(
         payload = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nesting too deep to parse
         return BadResponse(
-            f"HTTP {status} answer whose body is not JSON", status=status, method=method, path=path
+            f"HTTP {status} answer whose body is not JSON",
+            status=status,
+            method=method,
+            path=path,
+            retry_after=retry_after,
         )
     fields: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
     raw_items = fields.get("validationErrors")

@@ -86,3 +86,39 @@ def test_wsgi_application_loads_with_a_generated_key():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+# ---- core.E002: plain http (LOOPBACK_HTTP) for this machine's host names only -----------------
+
+
+def test_loopback_http_with_loopback_host_names_passes(settings):
+    from faraday_admin.core.checks import loopback_http_check
+
+    settings.LOOPBACK_HTTP = True
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+    assert loopback_http_check(None) == []
+
+
+@pytest.mark.parametrize("hosts", [["admin.example.com"], ["127.0.0.1", "*"], [".example.com"]])
+def test_loopback_http_with_another_host_name_is_an_error(settings, hosts):
+    from faraday_admin.core.checks import loopback_http_check
+
+    settings.LOOPBACK_HTTP = True
+    settings.ALLOWED_HOSTS = hosts
+
+    [error] = loopback_http_check(None)
+    assert error.id == "core.E002"
+
+
+def test_loopback_http_turns_the_https_redirect_off_and_production_keeps_it():
+    env = production_env()
+    script = "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)"
+
+    assert run([sys.executable, "-c", _setup(script)], env).stdout.strip() == "True"
+    loopback = run([sys.executable, "-c", _setup(script)], {**env, "LOOPBACK_HTTP": "true"})
+    assert loopback.stdout.strip() == "False"
+
+
+def _setup(script: str) -> str:
+    return f"import django; django.setup(); {script}"
