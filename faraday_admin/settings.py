@@ -24,6 +24,16 @@ FARADAY_TIMEOUT = env.float("FARADAY_TIMEOUT", default=10.0)
 FARADAY_CONNECT_TIMEOUT = env.float("FARADAY_CONNECT_TIMEOUT", default=5.0)
 # Demo mode (the built-in simulator) runs whenever no key is configured, unless turned off.
 FARADAY_DEMO = env.bool("FARADAY_DEMO", default=True)
+# Faraday reads (the list, a connection, its dependents) are shared through Django's cache:
+# local memory by default, Redis when CACHE_URL says so (e.g. redis://127.0.0.1:6379/0), which
+# is what several app processes or hosts must share. An entry lives FARADAY_CACHE_SECONDS
+# (default: the list's poll interval, 5 s; 0 turns the cache off).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+FARADAY_CACHE_SECONDS = env.float("FARADAY_CACHE_SECONDS", default=5.0)
+# How long the last answer is kept to show (marked "as of") while Faraday asks us to wait.
+FARADAY_CACHE_STALE_SECONDS = env.int("FARADAY_CACHE_STALE_SECONDS", default=600)
+# Longest wait for another request already asking Faraday for the same thing.
+FARADAY_CACHE_LOCK_SECONDS = env.float("FARADAY_CACHE_LOCK_SECONDS", default=5.0)
 # Fernet key for the stored Faraday key; derived from SECRET_KEY when not set.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
