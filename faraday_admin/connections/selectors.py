@@ -133,11 +133,19 @@ class ConnectionListing:
     as_of: datetime | None = None
 
 
+_MATCHES_KEPT = 64  # filter combinations remembered per fill (emptied when full)
+
+
 class _ConnectionList(tuple):
-    """One fill's connections, with each sort order worked out once for all its requests."""
+    """One fill's connections, with each sort order and each filter combination asked for
+    worked out once for all the requests that read this fill."""
 
     @cached_property
     def _sorted(self) -> dict[str, list[Connection]]:
+        return {}
+
+    @cached_property
+    def _matching(self) -> dict[ListFilters, list[Connection]]:
         return {}
 
     def sorted_by(self, sort: str) -> list[Connection]:
@@ -145,6 +153,17 @@ class _ConnectionList(tuple):
             _label, key, reverse = SORTS[sort]
             self._sorted[sort] = sorted(self, key=key, reverse=reverse)
         return self._sorted[sort]
+
+    def matching(self, filters: ListFilters) -> list[Connection]:
+        """The connections the filters keep, in their sort order (filtering keeps the order)."""
+        key = replace(filters, page="1")
+        found = self._matching.get(key)
+        if found is None:
+            if len(self._matching) >= _MATCHES_KEPT:
+                self._matching.clear()
+            found = [c for c in self.sorted_by(filters.sort) if filters.matches(c)]
+            self._matching[key] = found
+        return found
 
 
 def _parse_list(body: bytes) -> _ConnectionList:
@@ -183,8 +202,7 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     """One page of connections matching the filters; at most one upstream request."""
     read = _all_connections()
     everything = read.value
-    # Filtering keeps the order, so the fill's sorted copy is filtered instead of re-sorted.
-    connections = [c for c in everything.sorted_by(filters.sort) if filters.matches(c)]
+    connections = everything.matching(filters)
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
     rows = _rows(list(page.object_list))
     # Anything not yet final is followed, including statuses Faraday hasn't documented.
