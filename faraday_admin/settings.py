@@ -29,7 +29,7 @@ FARADAY_DEMO = env.bool("FARADAY_DEMO", default=True)
 # is what several app processes or hosts must share. An entry lives FARADAY_CACHE_SECONDS
 # (default: the list's poll interval, 5 s; 0 turns the cache off).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-FARADAY_CACHE_SECONDS = env.float("FARADAY_CACHE_SECONDS", default=5.0)
+FARADAY_CACHE_SECONDS = env.int("FARADAY_CACHE_SECONDS", default=5)
 # How long the last answer is kept to show (marked "as of") while Faraday asks us to wait.
 FARADAY_CACHE_STALE_SECONDS = env.int("FARADAY_CACHE_STALE_SECONDS", default=600)
 # Longest wait for another request already asking Faraday for the same thing.

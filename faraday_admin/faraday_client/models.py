@@ -206,34 +206,52 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _built(cls: type[T], fields: dict[str, Any]) -> T:
+    """An instance of the frozen dataclass `cls` from all its fields, without the frozen
+    __init__'s one guarded setattr per field (most of the cost of 1,000 connections)."""
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
+
+
 def _from_wire(wire: _WireConnection) -> Connection:
     kind = wire.options.get("type")
     if not isinstance(kind, str) or not _ID_SHAPE.fullmatch(wire.id):
         raise ValueError("not the fast path's to word")
-    return Connection(
-        id=wire.id,
-        name=wire.name,
-        type=kind,
-        options=MappingProxyType(wire.options),
-        status=wire.status,
-        status_changed_at=_utc(wire.status_changed_at),
-        status_error=wire.status_error,
-        directionality=wire.directionality,
-        contents=tuple(
-            ContentsItem(name=item)
-            if isinstance(item, str)
-            else ContentsItem(item.name, item.row_count, item.object_size)
-            for item in wire.contents or ()
-        ),
-        contents_error=wire.contents_error,
-        managed=bool(wire.managed),
-        archived_at=_utc(wire.archived_at),
-        created_at=_utc(wire.created_at),
-        updated_at=_utc(wire.updated_at),
-        last_read_input_at=_utc(wire.last_read_input_at),
-        last_updated_config_at=_utc(wire.last_updated_config_at),
-        last_updated_output_at=_utc(wire.last_updated_output_at),
-        resource_type=wire.resource_type or "connections",
+    return _built(
+        Connection,
+        {
+            "id": wire.id,
+            "name": wire.name,
+            "type": kind,
+            "options": MappingProxyType(wire.options),
+            "status": wire.status,
+            "status_changed_at": _utc(wire.status_changed_at),
+            "status_error": wire.status_error,
+            "directionality": wire.directionality,
+            "contents": tuple(
+                _built(ContentsItem, {"name": item, "row_count": None, "object_size": None})
+                if isinstance(item, str)
+                else _built(
+                    ContentsItem,
+                    {
+                        "name": item.name,
+                        "row_count": item.row_count,
+                        "object_size": item.object_size,
+                    },
+                )
+                for item in wire.contents or ()
+            ),
+            "contents_error": wire.contents_error,
+            "managed": bool(wire.managed),
+            "archived_at": _utc(wire.archived_at),
+            "created_at": _utc(wire.created_at),
+            "updated_at": _utc(wire.updated_at),
+            "last_read_input_at": _utc(wire.last_read_input_at),
+            "last_updated_config_at": _utc(wire.last_updated_config_at),
+            "last_updated_output_at": _utc(wire.last_updated_output_at),
+            "resource_type": wire.resource_type or "connections",
+        },
     )
 
 
