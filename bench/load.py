@@ -29,8 +29,8 @@ START_DEADLINE_S = 60
 STOP_DEADLINE_S = 10
 WRK_ARGS = ("-t2", "-c16", "-d15s", "--latency", "--timeout", "5s")
 WARMUP_ARGS = ("-t2", "-c16", "-d3s", "--timeout", "5s")
-MIN_RPS = 200
-MAX_P99_MS = 300
+MIN_RPS = 400
+MAX_P99_MS = 150
 
 # wrk's own error count ignores 3xx (a lost session would "pass" as redirects to the login page),
 # so every thread counts non-2xx answers itself; done() prints one JSON line for the bench.

@@ -41,6 +41,10 @@ def _prepare(username: str, password: str):
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
+    # 1,000 users in all, for the admin change list the warm list page is measured against.
+    User.objects.bulk_create(
+        User(username=f"person{i:03d}", email=f"person{i:03d}@example.com") for i in range(999)
+    )
     return User.objects.create_superuser(username, password=password)
 
 
@@ -59,6 +63,7 @@ def main() -> int:
 
         import inprocess
         import load
+        import scaleout
         from results import Result, table
 
         started = time.monotonic()
@@ -81,6 +86,22 @@ def main() -> int:
             print(f"Load run failed: {error}", file=sys.stderr)
             reason = str(error).splitlines()[0]
             results.append(Result("load run", f"could not run: {reason}", "runs", False))
+        print(
+            f"Scale-out run: {scaleout.VIEWERS} viewers for {scaleout.WINDOW_S} s, then "
+            f"{scaleout.FRESHNESS_TRIES} creates…",
+            file=sys.stderr,
+        )
+        try:
+            results += scaleout.run(
+                env={**env, "LOG_LEVEL": "INFO"},
+                workdir=workdir,
+                username=username,
+                password=password,
+            )
+        except load.LoadError as error:
+            print(f"Scale-out run failed: {error}", file=sys.stderr)
+            reason = str(error).splitlines()[0]
+            results.append(Result("scale-out run", f"could not run: {reason}", "runs", False))
     except Exception as error:  # anything else means no figures at all: say why, exit 2
         traceback.print_exc()
         print(f"bench could not run: {type(error).__name__}: {error}", file=sys.stderr)

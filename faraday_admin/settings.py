@@ -25,6 +25,17 @@ FARADAY_TIMEOUT = env.float("FARADAY_TIMEOUT", default=10.0)
 FARADAY_CONNECT_TIMEOUT = env.float("FARADAY_CONNECT_TIMEOUT", default=5.0)
 # Demo mode (the built-in simulator) runs whenever no key is configured, unless turned off.
 FARADAY_DEMO = env.bool("FARADAY_DEMO", default=True)
+# Faraday reads (the list, a connection, its dependents) are shared through Django's cache:
+# local memory by default, Redis when CACHE_URL says so (e.g. redis://127.0.0.1:6379/0), which
+# is what several app processes or hosts must share. An entry lives FARADAY_CACHE_SECONDS
+# (default: the list's poll interval, 5 s; 0 turns the cache off). The sign-in and
+# refused-write counters live there too.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+FARADAY_CACHE_SECONDS = env.int("FARADAY_CACHE_SECONDS", default=5)
+# How long the last answer is kept to show (marked "as of") while Faraday asks us to wait.
+FARADAY_CACHE_STALE_SECONDS = env.int("FARADAY_CACHE_STALE_SECONDS", default=600)
+# Longest wait for another request already asking Faraday for the same thing.
+FARADAY_CACHE_LOCK_SECONDS = env.float("FARADAY_CACHE_LOCK_SECONDS", default=5.0)
 # Fernet key for the stored Faraday key; derived from SECRET_KEY when not set.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
@@ -143,8 +154,6 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 CSRF_FAILURE_VIEW = "faraday_admin.core.views.csrf_failure_view"
 
-# Shared by every app process (Redis in production: CACHE_URL=redis://host:6379/0).
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Writes refused for want of a role: at most this many per user per minute are audited; past
 # that the person is asked to wait (the audit log can't be flooded).
 REFUSED_WRITES_PER_MINUTE = env.int("REFUSED_WRITES_PER_MINUTE", default=20)

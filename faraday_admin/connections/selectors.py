@@ -1,12 +1,16 @@
-"""Reads from Faraday: one upstream request per page, then filtering and paging done here.
+"""Reads from Faraday, through the shared cache (core.faraday_cache), then filtering and paging
+done here.
 
-Faraday's `GET /connections` has no filters or paging, so the list is fetched once and narrowed
-in memory.
+Faraday's `GET /connections` has no filters or paging, so the whole list is fetched once per
+cache lifetime (for every viewer and poller of the account, on every process), decoded once per
+fill, and narrowed in memory. Pass `fresh=True` to read past the cache (a write's own check).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -14,9 +18,12 @@ from django.http import QueryDict
 
 from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord
+from faraday_admin.core import faraday_cache
 from faraday_admin.core.query import text_param
-from faraday_admin.core.upstream import get_faraday_client
+from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_reading_client
 from faraday_admin.faraday_client import Connection, ResourceRef
+from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
+from faraday_admin.faraday_client.models import parse_connections
 
 PAGE_SIZE = 50
 # Ties are broken by id, so equal names or times keep one order from page to page.
@@ -122,6 +129,56 @@ class ConnectionListing:
     active_ids: list[str]
     # Archived connections that only the default "Hide archived" left out (0 otherwise).
     archived_hidden: int = 0
+    # Set while Faraday asks us to wait: the time of the last answer shown instead.
+    as_of: datetime | None = None
+
+
+_MATCHES_KEPT = 64  # filter combinations remembered per fill (emptied when full)
+
+
+class _ConnectionList(tuple):
+    """One fill's connections, with each sort order and each filter combination asked for
+    worked out once for all the requests that read this fill."""
+
+    @cached_property
+    def _sorted(self) -> dict[str, list[Connection]]:
+        return {}
+
+    @cached_property
+    def _matching(self) -> dict[ListFilters, list[Connection]]:
+        return {}
+
+    def sorted_by(self, sort: str) -> list[Connection]:
+        if sort not in self._sorted:
+            _label, key, reverse = SORTS[sort]
+            self._sorted[sort] = sorted(self, key=key, reverse=reverse)
+        return self._sorted[sort]
+
+    def matching(self, filters: ListFilters) -> list[Connection]:
+        """The connections the filters keep, in their sort order (filtering keeps the order)."""
+        key = replace(filters, page="1")
+        found = self._matching.get(key)
+        if found is None:
+            if len(self._matching) >= _MATCHES_KEPT:
+                self._matching.clear()
+            found = [c for c in self.sorted_by(filters.sort) if filters.matches(c)]
+            self._matching[key] = found
+        return found
+
+
+def _parse_list(body: bytes) -> _ConnectionList:
+    return _ConnectionList(parse_connections(body))
+
+
+def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionList]:
+    if fresh:
+        return faraday_cache.Read(_ConnectionList(get_faraday_client().list_connections()))
+
+    def fetch():
+        connections, body = get_reading_client().list_connections_with_body()
+        return _ConnectionList(connections), body
+
+    return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
 
 
 def _rows(connections: list[Connection]) -> list[ConnectionRow]:
@@ -142,11 +199,10 @@ def _rows(connections: list[Connection]) -> list[ConnectionRow]:
 
 
 def connection_list(*, filters: ListFilters) -> ConnectionListing:
-    """One page of connections matching the filters; one upstream request."""
-    everything = get_faraday_client().list_connections()
-    connections = [c for c in everything if filters.matches(c)]
-    _label, key, reverse = SORTS[filters.sort]
-    connections.sort(key=key, reverse=reverse)
+    """One page of connections matching the filters; at most one upstream request."""
+    read = _all_connections()
+    everything = read.value
+    connections = everything.matching(filters)
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
     rows = _rows(list(page.object_list))
     # Anything not yet final is followed, including statuses Faraday hasn't documented.
@@ -162,14 +218,24 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
         total=len(connections),
         active_ids=active,
         archived_hidden=archived_hidden,
+        as_of=read.as_of,
     )
 
 
-def connection_rows_by_id(*, ids: list[str]) -> list[ConnectionRow]:
-    """Fresh rows for the given ids (live status polling); one upstream request."""
+@dataclass(frozen=True)
+class PolledRows:
+    rows: list[ConnectionRow]
+    as_of: datetime | None = None
+
+
+def connection_rows_by_id(*, ids: list[str]) -> PolledRows:
+    """Fresh rows for the given ids (live status polling), in the order asked, from the same
+    cached list as the list page: at most one upstream request, whatever the number of rows."""
     if not ids:
-        return []
-    return _rows(get_faraday_client().list_connections(ids=ids))
+        return PolledRows([])
+    read = _all_connections()
+    by_id = {c.id: c for c in read.value}
+    return PolledRows(_rows([by_id[i] for i in dict.fromkeys(ids) if i in by_id]), read.as_of)
 
 
 @dataclass(frozen=True)
@@ -177,28 +243,62 @@ class ConnectionDetail:
     row: ConnectionRow
     datasets: list[ResourceRef]
     targets: list[ResourceRef]
+    # Set while Faraday asks us to wait: the time of the oldest answer shown instead.
+    as_of: datetime | None = None
 
     @property
     def dependents(self) -> list[ResourceRef]:
         return [*self.datasets, *self.targets]
 
 
-def connection_get(*, connection_id: str) -> Connection:
-    return get_faraday_client().get_connection(connection_id)
+def _connection(connection_id: str, *, fresh: bool) -> faraday_cache.Read[Connection]:
+    if fresh:
+        return faraday_cache.Read(get_faraday_client().get_connection(connection_id))
+    return faraday_cache.read(
+        cache_scope(),
+        f"connection:{connection_id}",
+        lambda: get_reading_client().get_connection_with_body(connection_id),
+        parse_connection_body,
+    )
+
+
+def _dependents(connection_id: str, kind: str, *, fresh: bool) -> faraday_cache.Read:
+    if fresh:
+        client = get_faraday_client()
+        return faraday_cache.Read(
+            client.list_connection_datasets(connection_id)
+            if kind == "datasets"
+            else client.list_connection_targets(connection_id)
+        )
+    return faraday_cache.read(
+        cache_scope(),
+        f"{kind}:{connection_id}",
+        lambda: get_reading_client().list_connection_dependents_with_body(connection_id, kind),
+        lambda body: parse_resource_refs_body(body, kind),
+    )
+
+
+def connection_get(*, connection_id: str, fresh: bool = False) -> Connection:
+    return _connection(connection_id, fresh=fresh).value
 
 
 def connection_row(*, connection_id: str) -> ConnectionRow:
     return _rows([connection_get(connection_id=connection_id)])[0]
 
 
-def connection_detail(*, connection_id: str) -> ConnectionDetail:
-    """The connection and what uses it: three upstream requests."""
-    client = get_faraday_client()
-    connection = client.get_connection(connection_id)
+def connection_detail(*, connection_id: str, fresh: bool = False) -> ConnectionDetail:
+    """The connection and what uses it: three reads (each cached unless `fresh`)."""
+    reads = [
+        _connection(connection_id, fresh=fresh),
+        _dependents(connection_id, "datasets", fresh=fresh),
+        _dependents(connection_id, "targets", fresh=fresh),
+    ]
+    stale = [r.as_of for r in reads if r.as_of is not None]
     return ConnectionDetail(
-        row=_rows([connection])[0],
-        datasets=client.list_connection_datasets(connection_id),
-        targets=client.list_connection_targets(connection_id),
+        row=_rows([reads[0].value])[0],
+        datasets=reads[1].value,
+        targets=reads[2].value,
+        as_of=min(stale) if stale else None,
     )
 
 

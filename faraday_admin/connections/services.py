@@ -31,7 +31,7 @@ from faraday_admin.connections import messages
 from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.connections.selectors import ConnectionDetail
-from faraday_admin.core.upstream import get_faraday_client
+from faraday_admin.core.upstream import forget_cached_reads, get_faraday_client
 from faraday_admin.faraday_client import (
     BadResponse,
     Connection,
@@ -158,6 +158,9 @@ def _audited_call(
             scrub(error)
         draft.write(outcome_for_error(error), started=started, error=error)
         raise
+    finally:
+        # Even a failed write may have changed something (a timeout after Faraday acted).
+        forget_cached_reads()
     draft.write(Outcome.SUCCESS, started=started, http_status=client.last_status)
     return result
 
@@ -298,6 +301,8 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         connection = client.create_connection(name=name, options=options)
         http_status, detail = client.last_status, ""
     except FaradayError as error:
+        if sent_at is not None:
+            forget_cached_reads()  # it may have landed
         found = None
         if sent_at is not None and _may_have_landed(error):  # set once a client sent the POST
             found = _find_created(
@@ -311,6 +316,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         # The POST's own answer never arrived (or was a gateway's): no status to record.
         connection, http_status = found, None
         detail = f"found in the list after an unclear answer ({_error_label(error)})"
+    forget_cached_reads()
     with transaction.atomic():
         ConnectionRecord.objects.update_or_create(
             faraday_id=connection.id,

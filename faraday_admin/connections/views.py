@@ -67,11 +67,12 @@ def connection_rows_view(request):
     """Live status: fresh rows for the still-active ids, swapped in out of band."""
     ids = request.GET.getlist("ids")[: selectors.PAGE_SIZE]
     try:
-        rows = selectors.connection_rows_by_id(ids=ids)
+        polled = selectors.connection_rows_by_id(ids=ids)
     except FaradayError as error:
         # Keep polling: a blip upstream shouldn't freeze the badges for good.
         context = {"active_ids": ids, "problem": describe_error(error)}
         return render(request, f"{LIST_TEMPLATE}#status-poller", context)
+    rows = polled.rows
     active_ids = [r.connection.id for r in rows if not r.connection.is_terminal]
     # Only active ids are polled, so a final status here is news.
     finished = [r for r in rows if r.connection.is_terminal]
@@ -83,6 +84,7 @@ def connection_rows_view(request):
         "active_ids": active_ids,
         "finished": finished,
         "unlisted_ids": unlisted_ids,
+        "as_of": polled.as_of,
     }
     return render(request, f"{LIST_TEMPLATE}#rows-update", context)
 
@@ -319,7 +321,10 @@ def _save_not_sent(request, error: FaradayError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def connection_edit_view(request, connection_id: str):
     try:
-        connection = selectors.connection_get(connection_id=connection_id)
+        # A save checks the connection as Faraday has it now, not as cached.
+        connection = selectors.connection_get(
+            connection_id=connection_id, fresh=request.method == "POST"
+        )
     except FaradayError as error:
         if request.method == "POST":
             services.connection_write_unsent(
@@ -442,7 +447,10 @@ def connection_action_view(request, connection_id: str, action: str):
             )
         raise PermissionDenied
     try:
-        detail = selectors.connection_detail(connection_id=connection_id)
+        # Sending checks the rules against the connection as Faraday has it now, not as cached.
+        detail = selectors.connection_detail(
+            connection_id=connection_id, fresh=request.method == "POST"
+        )
     except FaradayError as error:
         if request.method == "POST":
             services.connection_write_unsent(

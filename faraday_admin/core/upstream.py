@@ -14,14 +14,16 @@ import httpx
 from asgiref.local import Local
 from django.conf import settings
 
-from faraday_admin.core import crypto
+from faraday_admin.core import crypto, faraday_cache
 from faraday_admin.core.models import StoredApiKey
 from faraday_admin.faraday_client import (
     API_KEY_SHAPE,
     AuthFailed,
     FaradayClient,
+    RetryPolicy,
     build_http_client,
 )
+from faraday_admin.faraday_client.retry import RETRY_STATUSES
 from faraday_admin.simulator.transport import SimulatorTransport
 
 SIMULATOR_BASE_URL = "http://simulator.invalid/v1"
@@ -103,7 +105,33 @@ def _pooled_http_client(
     )
 
 
-def get_faraday_client(setup: FaradaySetup | None = None) -> FaradayClient:
+# Reads through the shared cache don't sleep on a 429 in a worker: its Retry-After is shared
+# with every process instead (faraday_cache), and the last answer is shown meanwhile.
+_CACHED_READ_RETRY = RetryPolicy(retry_statuses=RETRY_STATUSES - {429})
+
+
+def cache_scope(setup: FaradaySetup | None = None) -> str:
+    """The shared cache's key prefix for the account in use (a hash, never the key)."""
+    setup = setup or current_setup()
+    base_url = SIMULATOR_BASE_URL if setup.demo else settings.FARADAY_API_URL
+    return faraday_cache.account_scope(base_url, setup.api_key or "")
+
+
+def get_reading_client(setup: FaradaySetup | None = None) -> FaradayClient:
+    """Like get_faraday_client, for reads through the shared cache: a 429 is raised at once."""
+    return get_faraday_client(setup, retry=_CACHED_READ_RETRY)
+
+
+def forget_cached_reads() -> None:
+    """After a write: every process's next read of this account asks Faraday again."""
+    setup = current_setup()
+    if setup.api_key is not None:
+        faraday_cache.invalidate(cache_scope(setup))
+
+
+def get_faraday_client(
+    setup: FaradaySetup | None = None, *, retry: RetryPolicy | None = None
+) -> FaradayClient:
     """A client for the configured Faraday (or the simulator). Raises AuthFailed without a key."""
     setup = setup or current_setup()
     if setup.api_key is None:
@@ -117,4 +145,4 @@ def get_faraday_client(setup: FaradaySetup | None = None) -> FaradayClient:
     http = _pooled_http_client(
         base_url, settings.FARADAY_TIMEOUT, settings.FARADAY_CONNECT_TIMEOUT, setup.demo
     )
-    return FaradayClient(http, setup.api_key)
+    return FaradayClient(http, setup.api_key, retry=retry)

@@ -25,6 +25,7 @@ from faraday_admin.faraday_client.models import (
     Account,
     Connection,
     ResourceRef,
+    parse_connections,
     parse_list,
 )
 from faraday_admin.faraday_client.retry import RetryPolicy, parse_retry_after
@@ -112,12 +113,26 @@ class FaradayClient:
             params = [("ids", connection_id) for connection_id in _id_list(ids, "ids")]
             if not params:
                 return []
-        return self._call(
-            "GET",
-            "/connections",
-            partial(parse_list, parse_item=Connection.from_json, what="connections"),
-            params=params,
-        )
+        return self._read("GET", "/connections", parse_connections, params=params)[0]
+
+    def list_connections_with_body(self) -> tuple[list[Connection], bytes]:
+        """Like `list_connections()`, plus the answer's body for a cache to keep and share
+        (`models.parse_connections` reads it back). Raises FaradayError."""
+        return self._read("GET", "/connections", parse_connections)
+
+    def get_connection_with_body(self, connection_id: str) -> tuple[Connection, bytes]:
+        """Like `get_connection`, plus the answer's body (`parse_connection_body` reads it)."""
+        return self._read("GET", _connection_path(connection_id), parse_connection_body)
+
+    def list_connection_dependents_with_body(
+        self, connection_id: str, kind: str
+    ) -> tuple[list[ResourceRef], bytes]:
+        """The connection's "datasets" or "targets" (`kind`), plus the answer's body
+        (`parse_resource_refs_body` reads it). Raises ValueError for another kind."""
+        if kind not in ("datasets", "targets"):
+            raise ValueError(f"unknown dependents kind {kind!r}")
+        path = _connection_path(connection_id, kind)
+        return self._read("GET", path, partial(parse_resource_refs_body, what=kind))
 
     def get_connection(self, connection_id: str) -> Connection:
         """Return one connection. Raises NotFound when it does not exist, or FaradayError."""
@@ -256,18 +271,29 @@ class FaradayClient:
         body: Mapping[str, Any] | None = None,
         media_type: str = JSON,
     ) -> T:
+        return self._read(
+            method,
+            path,
+            partial(_parse_json, parse),
+            params=params,
+            body=body,
+            media_type=media_type,
+        )[0]
+
+    def _read(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[bytes], T],
+        *,
+        params: list[tuple[str, str]] | None = None,
+        body: Mapping[str, Any] | None = None,
+        media_type: str = JSON,
+    ) -> tuple[T, bytes]:
+        """Send, then parse the answer's body; a BadResponse gets the request's details."""
         response = self._send(method, path, params=params, body=body, media_type=media_type)
         try:
-            data = response.json()
-        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to parse
-            raise BadResponse(
-                "Faraday's answer is empty or not JSON",
-                status=response.status_code,
-                method=method,
-                path=path,
-            ) from exc
-        try:
-            return parse(data)
+            return parse(response.content), response.content
         except BadResponse as exc:
             raise BadResponse(
                 exc.message, status=response.status_code, method=method, path=path
@@ -352,6 +378,24 @@ class FaradayClient:
             path=path,
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
+
+
+def _parse_json(parse: Callable[[Any], T], body: bytes) -> T:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep to parse
+        raise BadResponse("Faraday's answer is empty or not JSON") from exc
+    return parse(data)
+
+
+def parse_connection_body(body: bytes) -> Connection:
+    """The connection in a `GET /connections/{id}` answer body. Raises BadResponse."""
+    return _parse_json(Connection.from_json, body)
+
+
+def parse_resource_refs_body(body: bytes, what: str = "resources") -> list[ResourceRef]:
+    """The datasets or targets in an answer body. Raises BadResponse."""
+    return _parse_json(partial(parse_list, parse_item=ResourceRef.from_json, what=what), body)
 
 
 def _log(method: str, path: str, outcome: int | str, started: float, attempt: int) -> None:

@@ -60,10 +60,13 @@ class RetryPolicy:
     # answered with the error (RateLimited carries retry_after) instead of a long wait.
     max_total_delay: float = 10.0
     jitter: Callable[[float], float] = proportional_jitter
+    # A caller that shares a 429's Retry-After with other processes leaves 429 out: it gets
+    # RateLimited at once instead of a worker asleep.
+    retry_statuses: frozenset[int] = RETRY_STATUSES
 
     def should_retry(self, method: str, status: int) -> bool:
         """Return True when an answer with `status` to `method` is worth asking again."""
-        return method.upper() in RETRY_METHODS and status in RETRY_STATUSES
+        return method.upper() in RETRY_METHODS and status in self.retry_statuses
 
     def should_retry_network(self, method: str, kind: str) -> bool:
         """Return True when a NetworkError of `kind` on `method` is worth trying again."""

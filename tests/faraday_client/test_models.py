@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -17,7 +18,7 @@ from faraday_admin.faraday_client import (
     ContentsItem,
     ResourceRef,
 )
-from faraday_admin.faraday_client.models import parse_list
+from faraday_admin.faraday_client.models import parse_connections, parse_list
 from tests.faraday_client.payloads import (
     CONNECTION_ID,
     POSTGRES_OPTIONS,
@@ -299,3 +300,51 @@ def test_connection_with_an_id_that_is_not_an_identifier_is_a_bad_response(bad_i
 
     with pytest.raises(BadResponse, match="not an identifier"):
         Connection.from_json(data)
+
+
+# ---- parse_connections: msgspec's fast path must read exactly what from_json reads ----------
+
+_VARIANTS = [
+    connection_json(),
+    reference_example_json(),
+    connection_json(contents=None, managed=None, resource_type=None, directionality=None),
+    connection_json(contents=["a", {"name": "b", "row_count": 3}], status="pending"),
+    connection_json(created_at="2024-01-01T10:00:00", archived_at="2024-03-01T00:00:00+02:00"),
+    connection_json(created_at="2024-01-01T10:00:00.123456Z", extra_field={"ignored": True}),
+    connection_json(created_at="2024-01-01"),  # a date only: fromisoformat's, the slow path's
+]
+
+
+@pytest.mark.parametrize("data", _VARIANTS)
+def test_parse_connections_equals_from_json(data) -> None:
+    body = json.dumps([data, data | {"id": "other-id"}]).encode()
+
+    assert parse_connections(body) == parse_list(json.loads(body), Connection.from_json, "c")
+
+
+_BAD = [
+    b"",
+    b"{",
+    b'{"not": "a list"}',
+    b'[{"id": "x"}]',
+    b'[{"id": "a/b", "name": "n", "status": "ready", "options": {"type": "postgres"}}]',
+    b'[{"id": "x", "name": "n", "status": "ready", "options": {}}]',
+    b'[{"id": "x", "name": 3, "status": "ready", "options": {"type": "postgres"}}]',
+    b'[{"id": "x", "name": "n", "status": "ready", "options": {"type": "p"}, "managed": 1}]',
+    b'[{"id": "x", "name": "n", "status": "ready", "options": {"type": "p"}, "created_at": "x"}]',
+    b'[{"id": "x", "name": "n", "status": "ready", "options": {"type": "p"}, "contents": [1]}]',
+]
+
+
+@pytest.mark.parametrize("body", _BAD)
+def test_parse_connections_refuses_what_from_json_refuses_in_the_same_words(body) -> None:
+    with pytest.raises(BadResponse) as fast:
+        parse_connections(body)
+    try:
+        parse_list(json.loads(body), Connection.from_json, "connections")
+    except ValueError:
+        assert fast.value.message == "Faraday's answer is empty or not JSON"
+    except BadResponse as slow:
+        assert fast.value.message == slow.message
+    else:
+        pytest.fail("from_json accepted it")
