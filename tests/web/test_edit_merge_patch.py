@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.urls import reverse
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
+from faraday_admin.core import faraday_cache
 from tests.web.list_helpers import (
     CONNECTION_ID,
     connection_json,
@@ -47,6 +49,10 @@ def _edit_page_values(client) -> dict[str, str]:
 
 
 def _serve(router, stored, answer=None):
+    """Faraday's answers from now on; the shared cache's copies have run out (it keeps them for
+    a few seconds), so the app reads these."""
+    cache.clear()
+    faraday_cache.forget_parsed()
     router.get(PATH).respond(json=stored)
     router.patch(PATH).respond(json=answer or stored)
 
@@ -179,9 +185,9 @@ def test_removing_a_clearable_saved_password_sends_null_and_is_audited_as_remove
 def test_the_remove_box_explains_what_follows_and_appears_only_for_clearable_secrets(
     client, editor, faraday_router
 ):
-    faraday_router.get(PATH).respond(json=SFTP)
+    _serve(faraday_router, SFTP)
     sftp_page = parse(client.get(EDIT_URL))
-    faraday_router.get(PATH).respond(json=POSTGRES)
+    _serve(faraday_router, POSTGRES)
     postgres_page = parse(client.get(EDIT_URL))
 
     box = sftp_page.find("input", name="remove_password")
