@@ -6,6 +6,7 @@ in memory.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
 from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
-from faraday_admin.connections.models import ConnectionRecord
+from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
+from faraday_admin.core.crypto import decrypt
 from faraday_admin.core.query import text_param
 from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.faraday_client import Connection, ResourceRef
@@ -276,3 +278,20 @@ def option_rows(connection: Connection) -> list[OptionRow]:
         label = spec.label if spec else key.replace("_", " ").capitalize()
         rows.append(OptionRow(label=label, value=value, secret=secret))
     return rows
+
+
+# ---- a password held from the paste box -------------------------------------------------------
+
+
+def pasted_password(*, user, token: str) -> str | None:
+    """The password held (encrypted) with the user's unclaimed create-form token, or None."""
+    try:
+        token_uuid = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    stored = (
+        SubmissionToken.objects.filter(token=token_uuid, user=user, claimed_at__isnull=True)
+        .values_list("pasted_password", flat=True)
+        .first()
+    )
+    return decrypt(stored) if stored else None
