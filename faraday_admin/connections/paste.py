@@ -188,6 +188,7 @@ _WEB_ENDINGS = frozenset(
 )
 _HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*)(?::(?P<port>\d{1,5}))?/?$")
 _LIBPQ_PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^'\\]|\\.)*'|[^\s']*)")
+_LIBPQ_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
 _LINE_PAIR = re.compile(r"^\s*[-*•]?\s*([A-Za-z][A-Za-z0-9 _./()-]{0,40}?)\s*[:=]\s*(.*?)\s*$")
 _SEMICOLON_PAIR = re.compile(
     r"\s*([^=;{}]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|\"[^\"]*\"|'[^']*'|[^;]*)\s*(?:;|$)"
@@ -241,18 +242,25 @@ def read_pasted(text: str) -> Reading | Unreadable:
         return Unreadable(
             f"That contains characters no connection string has. Expected {EXPECTED}."
         )
-    if not any(c.isspace() for c in text):
+    spaced = any(c.isspace() for c in text)
+    if not spaced and ("://" in text or "=" not in text):
         return _read_token(text)
+    if "\n" not in text and text[:15].casefold() == "jdbc:sqlserver:":
+        return _read_token(text)  # its {…} values may hold spaces
     pairs = _key_value_pairs(text)
+    settings = None
     if pairs is not None:
-        return _read_settings(pairs, libpq=";" not in text and "\n" not in text)
+        libpq = "\n" not in text and ";" not in _LIBPQ_QUOTED.sub("", text)
+        settings = _read_settings(pairs, libpq=libpq)
+        if isinstance(settings, Reading):
+            return settings
     urls = _URL_IN_TEXT.findall(text)
     if len(urls) == 1:
         reading = _read_token(urls[0].rstrip(".,;)"))
         if isinstance(reading, Reading):
             return _with(reading, not_used=(*reading.not_used, "the text around the address"))
         return reading
-    return _unreadable()
+    return settings or _unreadable()
 
 
 def _unreadable(what: str = "") -> Unreadable:
@@ -303,13 +311,15 @@ def _read_token(token: str) -> Reading | Unreadable:
 
 
 def _read_url(token: str) -> Reading | Unreadable:
+    scheme, _sep, rest = token.partition("://")
+    scheme = scheme.casefold()
+    # A driver suffix ("+redshift_connector") may hold characters urllib won't take in a scheme.
+    base = scheme.split("+", 1)[0]
     try:
-        parts = urlsplit(token)
+        parts = urlsplit(f"{base}://{rest}")
         port = parts.port
     except ValueError:
         return _unreadable("its server address or port is malformed")
-    scheme = parts.scheme.casefold()
-    base = scheme.split("+", 1)[0]
     if port == 0:
         return _unreadable("the port must be a number from 1 to 65535")
     if base in ("http", "https"):
@@ -354,7 +364,7 @@ def _read_database_url(parts: SplitResult, engine: str, port: int | None) -> Rea
         database, _slash, schema = path.partition("/")
         settings.update({k: v for k, v in (("database", database), ("schema", schema)) if v})
         return _snowflake(settings, password, query, "a Snowflake connection string")
-    if engine == "sql_server" and parts.scheme.casefold().startswith("sqlserver"):
+    if engine == "sql_server" and parts.scheme == "sqlserver":
         # go-mssqldb style: the path names an instance; the database is a query setting.
         if path:
             not_used.append("the instance name")
@@ -701,16 +711,12 @@ def _read_jdbc_sql_server(rest: str) -> Reading | Unreadable:
 def _key_value_pairs(text: str) -> list[tuple[str, str]] | None:
     """The name=value pairs of libpq keywords, `;`-separated settings or one-per-line labels;
     None when the text is none of those."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line for line in re.split(r"\r?\n|\r", text) if line.strip()]
     if len(lines) > 1:
-        pairs = []
-        for line in lines:
-            match = _LINE_PAIR.match(line)
-            if match is None:
-                return None
-            pairs.append((match.group(1), match.group(2)))
-        return pairs
-    if ";" in text:
+        # A message from IT: "Host: …" lines among greetings, which are skipped.
+        matches = [_LINE_PAIR.match(line) for line in lines]
+        return [(m.group(1), m.group(2)) for m in matches if m] or None
+    if ";" in _LIBPQ_QUOTED.sub("", text):
         return _semicolon_pairs(text)
     pairs, position = [], 0
     while position < len(text):
