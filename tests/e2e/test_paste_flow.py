@@ -57,7 +57,7 @@ def test_pasting_a_postgres_url_fills_the_form_and_creates_with_the_hidden_passw
     for name, value in FILLED.items():
         expect(page.locator(f"#create-form [name={name}]")).to_have_value(value)
         expect(page.locator(f"#id_{name}_pasted")).to_have_text(
-            "⎘ Filled from what you pasted: check it."
+            "✎ Filled from what you pasted: check it."
         )
     expect(page.locator("#id_password")).to_have_value("")
     expect(page.locator("#id_password_pasted")).to_contain_text(
