@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 MAX_LENGTH = 4000
@@ -38,6 +38,7 @@ SQL_SERVER_TYPES = (
     "gcp_cloud_sql_sql_server",
 )
 REDSHIFT_TYPES = ("redshift", "aws_redshift_serverless")
+_CLOUD_SQL_TYPES = ("gcp_cloud_sql_postgres", "gcp_cloud_sql_mysql", "gcp_cloud_sql_sql_server")
 
 # The engine a scheme (before any "+driver") speaks.
 _SCHEME_ENGINES = {
@@ -258,7 +259,7 @@ def read_pasted(text: str) -> Reading | Unreadable:
     if len(urls) == 1:
         reading = _read_token(urls[0].rstrip(".,;)"))
         if isinstance(reading, Reading):
-            return _with(reading, not_used=(*reading.not_used, "the text around the address"))
+            return replace(reading, not_used=(*reading.not_used, "the text around the address"))
         return reading
     return settings or _unreadable()
 
@@ -266,10 +267,6 @@ def read_pasted(text: str) -> Reading | Unreadable:
 def _unreadable(what: str = "") -> Unreadable:
     start = f"Couldn't read this: {what}." if what else "Couldn't read this."
     return Unreadable(f"{start} Expected {EXPECTED}.")
-
-
-def _with(reading: Reading, **changes) -> Reading:
-    return Reading(**{**reading.__dict__, **changes})
 
 
 # ---- one token: a URL, a host name, a BigQuery or Cloud SQL name ------------------------------
@@ -289,12 +286,8 @@ def _read_token(token: str) -> Reading | Unreadable:
         return Reading(
             source="a Google Cloud SQL instance connection name",
             fields={"instance_connection_name": name["name"]},
-            suggested_types=("gcp_cloud_sql_postgres", "gcp_cloud_sql_mysql"),
-            compatible_types=(
-                "gcp_cloud_sql_postgres",
-                "gcp_cloud_sql_mysql",
-                "gcp_cloud_sql_sql_server",
-            ),
+            suggested_types=_CLOUD_SQL_TYPES,
+            compatible_types=_CLOUD_SQL_TYPES,
         )
     if (ref := _BIGQUERY_REF.match(token)) and ref["dataset"].casefold() not in _WEB_ENDINGS:
         return _bigquery(ref["project"], ref["dataset"], "a BigQuery dataset name")
@@ -572,7 +565,8 @@ def _read_web_link(parts: SplitResult, port: int | None) -> Reading | Unreadable
                 "gcp_gcs_csv", segments[2], None, prefix, "a Cloud Storage console link"
             )
             if isinstance(reading, Reading) and query.get("project"):
-                reading = _with(reading, fields={**reading.fields, "project_id": query["project"]})
+                fields = {**reading.fields, "project_id": query["project"]}
+                reading = replace(reading, fields=fields)
             return reading
         if segments[:1] == ["bigquery"]:
             return _bigquery_console(query)
@@ -679,13 +673,13 @@ def _read_jdbc(rest: str) -> Reading | Unreadable:
     if rest.casefold().startswith("redshift:iam://"):
         reading = _read_url("redshift://" + rest[len("redshift:iam://") :])
         if isinstance(reading, Reading):
-            reading = _with(reading, not_used=(*reading.not_used, "IAM sign-in"))
+            reading = replace(reading, not_used=(*reading.not_used, "IAM sign-in"))
         return reading
     if sub in ("postgresql", "mysql", "mariadb", "redshift", "clickhouse", "ch", "snowflake"):
         reading = _read_url(rest)
         if isinstance(reading, Reading):
             word = _ENGINE_WORDS[_SCHEME_ENGINES[sub]]
-            reading = _with(reading, source=f"a {word} JDBC URL")
+            reading = replace(reading, source=f"a {word} JDBC URL")
         return reading
     return _unreadable(f"“jdbc:{sub[:30]}” isn't a JDBC driver Faraday connects with")
 

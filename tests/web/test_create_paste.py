@@ -413,3 +413,17 @@ def test_a_viewer_cannot_paste_and_the_attempt_is_audited(client, viewer):
     assert response.status_code == 403
     assert AuditEntry.objects.get().outcome == "rejected"
     assert_no_canary(response)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_confirming_an_unknown_type_asks_for_a_type_instead_of_failing(
+    client, signed_in_onboarder, htmx
+):
+    token = issue_token(signed_in_onboarder)
+
+    response = confirm(client, token, "no_such_type", '{"host": "db.example.com"}', htmx=htmx)
+
+    assert response.status_code == 200
+    fields = parse_html(response.content).by_id("type-fields")
+    assert "Choose a connection type" in fields.squashed_text
+    assert fields.find("input", name="host") is None
