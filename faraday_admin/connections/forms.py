@@ -220,6 +220,13 @@ class FocusFirstErrorBoundField(forms.BoundField):
         in_error = self.form.fields_in_error
         if in_error and in_error[0].name == self.name:
             attrs["autofocus"] = True
+        if self.name in self.form.pasted or self.name in self.form.pasted_secrets:
+            # The "filled from what you pasted" note is read out with the field.
+            note = f"{self.auto_id}_pasted"
+            described = attrs.get("aria-describedby")
+            attrs["aria-describedby"] = f"{note} {described}" if described else note
+        if self.name in self.form.pasted_secrets:
+            attrs.pop("required", None)  # the held secret fills it when left blank
         return attrs
 
     @property
@@ -235,6 +242,10 @@ class ConnectionForm(forms.Form):
     connection_type: ConnectionType
     editing = False
     bound_field_class = FocusFirstErrorBoundField
+    # Set per instance by the paste box: fields filled from the paste, and secret fields a
+    # pasted secret (held server-side, never rendered) fills when left blank.
+    pasted: frozenset[str] = frozenset()
+    pasted_secrets: frozenset[str] = frozenset()
 
     display_order: tuple[str, ...] = ()
 

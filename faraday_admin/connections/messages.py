@@ -432,3 +432,22 @@ def _network_words(kind: str) -> tuple[str, str]:
         "The connection to Faraday broke off.",
         "Check the connections list to see whether anything changed, then try again.",
     )
+
+
+# ---- the paste box ----------------------------------------------------------------------------
+
+PASTE_NEEDS_TYPE = (
+    "That was read, but it doesn't say what kind of connection it is. Choose the connection "
+    "type above, then press “Fill in the form” again."
+)
+PASTE_UNKEPT = (
+    "The password in what you pasted wasn't kept, because this form is out of date. Reload the "
+    "page and paste again, or type the password yourself."
+)
+
+
+def pasted_password_unused(connection_type: ConnectionType) -> str:
+    return (
+        f"The password in what you pasted isn't used: {connection_type.label} connections have "
+        "no password field."
+    )

@@ -46,6 +46,9 @@ class SubmissionToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     faraday_id = models.CharField(max_length=64, blank=True)
+    # A password read from the paste box, Fernet-encrypted (core.crypto): it lives and dies with
+    # this token, and is cleared once the connection is created.
+    pasted_password = models.TextField(blank=True, default="")
 
     def __str__(self) -> str:
         return str(self.token)

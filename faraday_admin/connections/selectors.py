@@ -8,6 +8,7 @@ fill, and narrowed in memory. Pass `fresh=True` to read past the cache (a write'
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
@@ -17,8 +18,9 @@ from django.core.paginator import Page, Paginator
 from django.http import QueryDict
 
 from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
-from faraday_admin.connections.models import ConnectionRecord
+from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.core import faraday_cache
+from faraday_admin.core.crypto import decrypt
 from faraday_admin.core.query import text_param
 from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_reading_client
 from faraday_admin.faraday_client import Connection, ResourceRef
@@ -386,3 +388,20 @@ def option_rows(connection: Connection) -> list[OptionRow]:
         if connection.options.get(name) not in (None, "")
     )
     return rows
+
+
+# ---- a password held from the paste box -------------------------------------------------------
+
+
+def pasted_password(*, user, token: str) -> str | None:
+    """The password held (encrypted) with the user's unclaimed create-form token, or None."""
+    try:
+        token_uuid = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    stored = (
+        SubmissionToken.objects.filter(token=token_uuid, user=user, claimed_at__isnull=True)
+        .values_list("pasted_password", flat=True)
+        .first()
+    )
+    return decrypt(stored) if stored else None

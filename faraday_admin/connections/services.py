@@ -8,6 +8,7 @@ reach Faraday are audited too. Views catch `FaradayError` and word it with `mess
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
@@ -27,10 +29,12 @@ from faraday_admin.audit.services import (
     outcome_for_error,
 )
 from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
-from faraday_admin.connections import messages
-from faraday_admin.connections.forms import ConnectionForm
+from faraday_admin.catalog.loader import humanize_key
+from faraday_admin.connections import messages, paste, selectors
+from faraday_admin.connections.forms import ConnectionForm, carried_values, unbound_form
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.connections.selectors import ConnectionDetail
+from faraday_admin.core.crypto import encrypt
 from faraday_admin.core.upstream import forget_cached_reads, get_faraday_client
 from faraday_admin.faraday_client import (
     BadResponse,
@@ -327,7 +331,9 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
                 "created_by_username": actor.get_username(),
             },
         )
-        SubmissionToken.objects.filter(pk=claimed.pk).update(faraday_id=connection.id)
+        SubmissionToken.objects.filter(pk=claimed.pk).update(
+            faraday_id=connection.id, pasted_password=""
+        )
         draft.connection_id = connection.id
         draft.write(Outcome.SUCCESS, started=started, http_status=http_status, detail=detail)
     return connection
@@ -364,6 +370,171 @@ def _redact_secrets(error: FaradayError, form: ConnectionForm) -> None:
             replace(item, message=scrub(item.message), suggestion=scrub(item.suggestion))
             for item in error.validation_errors
         )
+
+
+# ---- paste what IT sent ----------------------------------------------------------------------
+
+# The one secret a paste can fill (the formats it reads carry no other).
+PASTED_SECRET = "password"  # noqa: S105 (a field name)
+# Sent with the form only where the password field shows the held password's note, so a held
+# password is never used on a form that didn't say so.
+PASTED_MARKER = "use_pasted_password"
+
+
+@dataclass(frozen=True)
+class PasteOutcome:
+    """What the create form shows after a paste: its fields (filled, or as they were) and words.
+
+    `problem`: the paste couldn't be read (nothing changed). `proposals`: types the paste
+    implies, offered as buttons with `keep_type` (the chosen type, when the paste doesn't fit
+    it); `fields_json` carries the paste's field values to those buttons. The password is never
+    in here: it is held with the form's one-time token.
+    """
+
+    form: ConnectionForm | None
+    source: str = ""
+    problem: str = ""
+    proposals: tuple[ConnectionType, ...] = ()
+    keep_type: ConnectionType | None = None
+    fields_json: str = ""
+    not_used: tuple[str, ...] = ()
+    password_note: str = ""
+
+    @property
+    def filled(self) -> int:
+        return len(self.form.pasted) if self.form else 0
+
+
+def form_with_pasted_password(form: ConnectionForm | None, *, user, token: str):
+    """Mark the form's password field as filled by the held pasted password, when one is held."""
+    if (
+        form is not None
+        and PASTED_SECRET in form.connection_type.secret_field_names
+        and selectors.pasted_password(user=user, token=token)
+    ):
+        form.pasted_secrets = frozenset({PASTED_SECRET})
+    return form
+
+
+def _pasted_form(type_key: str, carried, fields, *, user, token: str) -> ConnectionForm | None:
+    form = unbound_form(type_key, {**carried, **fields})
+    if form is not None:
+        form.pasted = frozenset(name for name in fields if name in form.base_fields)
+    return form_with_pasted_password(form, user=user, token=token)
+
+
+def _not_used(reading: paste.Reading, connection_type: ConnectionType | None) -> tuple[str, ...]:
+    names = {f.name for f in connection_type.fields} if connection_type else set()
+    extra = [humanize_key(name) for name in reading.fields if connection_type and name not in names]
+    return (*reading.not_used, *extra)
+
+
+def paste_read(*, user, token: str, text: str, type_key: str, data) -> PasteOutcome:
+    """Read pasted text for the create form of `type_key` (may be none), with `data` (what is
+    typed so far) kept. Fills the chosen type's fields when the paste fits that type, otherwise
+    proposes the types it implies; a password in it is held with the one-time `token`."""
+    carried = carried_values(data)
+    reading = paste.read_pasted(text)
+    if isinstance(reading, paste.Unreadable):
+        form = form_with_pasted_password(unbound_form(type_key, carried), user=user, token=token)
+        return PasteOutcome(form=form, problem=reading.message)
+    password_note = ""
+    if reading.password_found and not pasted_password_hold(
+        user=user, token=token, password=reading.password
+    ):
+        password_note = messages.PASTE_UNKEPT
+    catalog = get_catalog()
+    chosen = catalog.get(type_key)
+    proposals = tuple(
+        catalog.types[key]
+        for key in reading.suggested_types
+        if key in catalog.types and key != type_key
+    )
+    fields_json = json.dumps(dict(reading.fields)) if proposals else ""
+    if chosen is not None and reading.fits(type_key):
+        return PasteOutcome(
+            form=_pasted_form(type_key, carried, reading.fields, user=user, token=token),
+            source=reading.source,
+            proposals=proposals,
+            fields_json=fields_json,
+            not_used=_not_used(reading, chosen),
+            password_note=password_note or _password_unused(reading, chosen),
+        )
+    form = form_with_pasted_password(unbound_form(type_key, carried), user=user, token=token)
+    return PasteOutcome(
+        form=form,
+        source=reading.source,
+        proposals=proposals,
+        keep_type=chosen,
+        fields_json=fields_json,
+        problem="" if proposals or chosen else messages.PASTE_NEEDS_TYPE,
+        password_note=password_note,
+    )
+
+
+def paste_apply(*, user, token: str, type_key: str, fields_json: str, data) -> PasteOutcome:
+    """Fill `type_key`'s fields from a proposal's values (the person confirmed the type)."""
+    try:
+        loaded = json.loads(fields_json)
+    except ValueError:
+        loaded = {}
+    fields = {
+        k: v
+        for k, v in (loaded.items() if isinstance(loaded, dict) else ())
+        if isinstance(k, str) and isinstance(v, str) and k in paste.FIELD_NAMES
+    }
+    connection_type = get_catalog().get(type_key)
+    reading = paste.Reading(source="", fields=fields)
+    return PasteOutcome(
+        form=_pasted_form(type_key, carried_values(data), fields, user=user, token=token),
+        not_used=_not_used(reading, connection_type),
+    )
+
+
+def _password_unused(reading: paste.Reading, connection_type: ConnectionType) -> str:
+    if reading.password_found and PASTED_SECRET not in connection_type.secret_field_names:
+        return messages.pasted_password_unused(connection_type)
+    return ""
+
+
+def _unclaimed_token(*, user, token: str):
+    try:
+        token_uuid = uuid.UUID(str(token))
+    except ValueError:
+        return SubmissionToken.objects.none()
+    return SubmissionToken.objects.filter(token=token_uuid, user=user, claimed_at__isnull=True)
+
+
+def pasted_password_hold(*, user, token: str, password: str) -> bool:
+    """Keep a pasted password, encrypted, with the create form's unclaimed one-time token.
+
+    Returns False (nothing kept) when the token isn't an unclaimed token of the user's.
+    """
+    return bool(_unclaimed_token(user=user, token=token).update(pasted_password=encrypt(password)))
+
+
+def pasted_password_forget(*, user, token: str) -> None:
+    """Drop the held password: the person typed their own."""
+    _unclaimed_token(user=user, token=token).update(pasted_password="")
+
+
+def pasted_password_into(*, user, token: str, data: QueryDict, type_key: str) -> QueryDict:
+    """The create form's data with the held pasted password filled in where the form showed it
+    (a marker input) and the person typed none; a typed password wins and drops the held one."""
+    connection_type = get_catalog().get(type_key)
+    if not data.get(PASTED_MARKER) or connection_type is None:
+        return data
+    if PASTED_SECRET not in connection_type.secret_field_names:
+        return data
+    if data.get(PASTED_SECRET):
+        pasted_password_forget(user=user, token=token)
+        return data
+    held = selectors.pasted_password(user=user, token=token)
+    if not held:
+        return data
+    data = data.copy()
+    data[PASTED_SECRET] = held
+    return data
 
 
 # ---- edit -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from faraday_admin.connections.forms import (
     unbound_form,
 )
 from faraday_admin.connections.messages import describe_error
+from faraday_admin.connections.paste import MAX_LENGTH as PASTE_MAX_LENGTH
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
 
@@ -103,17 +104,19 @@ def _type_options_context(query: str, selected_type: str) -> dict[str, Any]:
 
 
 def _render_create(
-    request, *, form, token, problem=None, status=200, partial=None, type_missing=False
+    request, *, form, token, problem=None, status=200, partial=None, type_missing=False, paste=None
 ):
     # The search text comes along with a POST too (htmx includes it), so the list stays narrowed.
     query = (request.POST if request.method == "POST" else request.GET).get("q", "")
     context = {
-        "form": form,
+        "form": services.form_with_pasted_password(form, user=request.user, token=str(token)),
         **_type_options_context(query, form.connection_type.type if form else ""),
         "submission_token": token,
         "problem": problem,
         # Said inside the form, so an htmx swap of the form shows it too.
         "type_missing": type_missing,
+        "paste": paste,
+        "paste_max_length": PASTE_MAX_LENGTH,
     }
     template = f"{CREATE_TEMPLATE}#{partial}" if partial else CREATE_TEMPLATE
     return render(request, template, context, status=status)
@@ -131,6 +134,8 @@ def connection_create_view(request):
     token = request.POST.get("submission_token", "")
     type_key = request.POST.get("type", "")
     partial = "create-form" if request.htmx else None
+    if request.POST.get("action") == "paste" or "paste_as" in request.POST:
+        return _paste(request, token=token, type_key=type_key)
     if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
         # The no-JavaScript way to switch type: re-render with the shared values kept.
         form = unbound_form(type_key, carried_values(request.POST))
@@ -146,7 +151,10 @@ def connection_create_view(request):
             type_missing=form is None and status == INVALID,
         )
 
-    form = form_class_for(type_key)(request.POST)
+    data = services.pasted_password_into(
+        user=request.user, token=token, data=request.POST, type_key=type_key
+    )
+    form = form_class_for(type_key)(data)
     if not form.is_valid():
         services.connection_create_rejected(actor=request.user, form=form)
         return _render_create(request, form=form, token=token, status=INVALID, partial=partial)
@@ -194,12 +202,52 @@ def connection_create_view(request):
     return _redirect(request, reverse("connections:detail", args=[connection.id]))
 
 
+def _paste(request, *, token: str, type_key: str) -> HttpResponse:
+    """The paste box: read what was pasted (or apply a proposed type the person confirmed) and
+    show the fields filled, through the same swap as a type choice. Nothing goes to Faraday."""
+    confirmed = request.POST.get("paste_as")
+    if confirmed is not None:
+        type_key = confirmed
+        outcome = services.paste_apply(
+            user=request.user,
+            token=token,
+            type_key=type_key,
+            fields_json=request.POST.get("pasted_fields", ""),
+            data=request.POST,
+        )
+    else:
+        outcome = services.paste_read(
+            user=request.user,
+            token=token,
+            text=request.POST.get("pasted", ""),
+            type_key=type_key,
+            data=request.POST,
+        )
+    if not request.htmx:
+        return _render_create(request, form=outcome.form, token=token, paste=outcome)
+    fields = {"form": outcome.form, "paste": outcome}
+    if confirmed is None:
+        return render(request, f"{CREATE_TEMPLATE}#type-fields", fields)
+    # A confirmed type is a type choice: the select's options, and its fields out of band.
+    options = _type_options_context(request.POST.get("q", ""), type_key)
+    response = render(request, f"{CREATE_TEMPLATE}#type-options", options)
+    response.write(
+        render_to_string(f"{CREATE_TEMPLATE}#type-fields", {**fields, "oob": True}, request)
+    )
+    query = f"?type={type_key}" if outcome.form else ""
+    return push_url(response, reverse("connections:create") + query)
+
+
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)
 @require_GET
 def connection_type_fields_view(request):
     """The chosen type's fields (htmx swap), keeping the values both types share."""
     type_key = request.GET.get("type", "")
-    form = unbound_form(type_key, carried_values(request.GET))
+    form = services.form_with_pasted_password(
+        unbound_form(type_key, carried_values(request.GET)),
+        user=request.user,
+        token=request.GET.get("submission_token", ""),
+    )
     response = render(request, f"{CREATE_TEMPLATE}#type-fields", {"form": form})
     query = f"?type={type_key}" if form else ""
     return push_url(response, reverse("connections:create") + query)
@@ -214,7 +262,12 @@ def connection_type_picker_view(request):
     context = _type_options_context(request.GET.get("q", ""), type_key)
     response = render(request, f"{CREATE_TEMPLATE}#type-options", context)
     if type_key in get_catalog().types and request.GET.get("shown") != type_key:
-        fields = {"form": unbound_form(type_key, carried_values(request.GET)), "oob": True}
+        form = services.form_with_pasted_password(
+            unbound_form(type_key, carried_values(request.GET)),
+            user=request.user,
+            token=request.GET.get("submission_token", ""),
+        )
+        fields = {"form": form, "oob": True}
         response.write(render_to_string(f"{CREATE_TEMPLATE}#type-fields", fields, request))
         push_url(response, reverse("connections:create") + f"?type={type_key}")
     return response

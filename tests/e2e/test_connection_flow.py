@@ -191,7 +191,8 @@ def test_valid_postgres_is_created_shown_and_its_list_badge_turns_ready_without_
         in_flight.update(
             page.evaluate(
                 """() => ({
-                    disabled: document.querySelector('#create-form button[type=submit]').disabled,
+                    disabled: [...document.querySelectorAll('#create-form button[type=submit]')]
+                        .every(button => button.matches(':disabled')),
                     locked: [...document.querySelectorAll('#create-form fieldset')]
                         .map(fieldset => fieldset.disabled),
                     progress: getComputedStyle(document.getElementById('create-progress')).display
@@ -206,10 +207,11 @@ def test_valid_postgres_is_created_shown_and_its_list_badge_turns_ready_without_
     page.get_by_role("button", name="Create connection").click()
     page.wait_for_url(DETAIL_URL)
     page.unroute("**/connections/new/")
-    # The type picker and the fields are locked too: nothing typed now would survive the answer.
+    # The type picker, the paste box and the fields are locked too: nothing typed now would
+    # survive the answer.
     assert in_flight == {
         "disabled": True,
-        "locked": [True, True],
+        "locked": [True, True, True],
         "progress": True,
         "text": "Sending to Faraday…",
     }

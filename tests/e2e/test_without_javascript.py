@@ -139,6 +139,9 @@ def test_enter_in_a_field_creates_the_connection(no_js_page, artifacts):
     assert created[0].options["host"] == POSTGRES["host"]
 
 
+PASTE = "Fill in the form from this"
+
+
 def test_create_connection_comes_before_the_type_switch_in_keyboard_order(no_js_page):
     """The default (first) submit button is "Create connection"; the switch follows it."""
     page = no_js_page
@@ -146,4 +149,27 @@ def test_create_connection_comes_before_the_type_switch_in_keyboard_order(no_js_
     names = page.locator("#create-form button[type=submit]").evaluate_all(
         "buttons => buttons.map(button => button.textContent.trim())"
     )
-    assert names == ["Create connection", SHOW_FIELDS]
+    # First, the hidden copy of "Create connection" that Enter presses (the paste box's button
+    # comes before the fields); then, in keyboard order, the paste box's, Create, the switch.
+    assert names == ["Create connection", PASTE, "Create connection", SHOW_FIELDS]
+    hidden_default = page.locator("#create-form button[type=submit]").first
+    assert hidden_default.get_attribute("tabindex") == "-1"
+    assert hidden_default.get_attribute("aria-hidden") == "true"
+
+
+def test_the_paste_box_fills_the_form_without_javascript(no_js_page):
+    page = no_js_page
+    page.goto("/connections/new/?type=postgres")
+    page.get_by_label("Connection string or link").fill(
+        "postgresql://faraday_reader:pw-no-js@db.example.com:5432/analytics"
+    )
+
+    with page.expect_navigation():
+        page.get_by_role("button", name=PASTE).click()
+
+    expect(page.locator("#create-form [name=host]")).to_have_value("db.example.com")
+    expect(page.locator("#id_host_pasted")).to_be_visible()
+    expect(page.locator("#id_password_pasted")).to_contain_text(
+        "Password taken from what you pasted"
+    )
+    assert "pw-no-js" not in page.content()
