@@ -24,6 +24,23 @@ FARADAY_TIMEOUT = env.float("FARADAY_TIMEOUT", default=10.0)
 FARADAY_CONNECT_TIMEOUT = env.float("FARADAY_CONNECT_TIMEOUT", default=5.0)
 # Demo mode (the built-in simulator) runs whenever no key is configured, unless turned off.
 FARADAY_DEMO = env.bool("FARADAY_DEMO", default=True)
+# Faraday's own values that the setup guides show to IT (README, "Setup guides"). Defaults are
+# the values Faraday publishes on its S3 and GCS how-to pages; an empty one reads "ask Faraday
+# support" in the guide instead of a made-up value.
+FARADAY_IP_ADDRESSES = env.list("FARADAY_IP_ADDRESSES", default=[])
+FARADAY_SSH_PUBLIC_KEY = env("FARADAY_SSH_PUBLIC_KEY", default="")
+FARADAY_AWS_DATASETS_PRINCIPAL = env(
+    "FARADAY_AWS_DATASETS_PRINCIPAL",
+    default="arn:aws:iam::113233973114:user/stagecraft-download_s3",
+)
+FARADAY_AWS_TARGETS_PRINCIPAL = env(
+    "FARADAY_AWS_TARGETS_PRINCIPAL", default="arn:aws:iam::113233973114:user/deliver_s3"
+)
+FARADAY_GCP_SERVICE_ACCOUNT = env(
+    "FARADAY_GCP_SERVICE_ACCOUNT",
+    default="faraday-incoming@production-237317.iam.gserviceaccount.com",
+)
+FARADAY_BIGQUERY_SERVICE_ACCOUNT = env("FARADAY_BIGQUERY_SERVICE_ACCOUNT", default="")
 # Fernet key for the stored Faraday key; derived from SECRET_KEY when not set.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.connection_create_view, name="create"),
     path("new/fields/", views.connection_type_fields_view, name="type-fields"),
     path("new/types/", views.connection_type_picker_view, name="type-picker"),
+    path("new/guide/", views.connection_guide_commands_view, name="guide-commands"),
     path("<str:connection_id>/", views.connection_detail_view, name="detail"),
     path("<str:connection_id>/status/", views.connection_status_view, name="status"),
     path("<str:connection_id>/edit/", views.connection_edit_view, name="edit"),

@@ -36,6 +36,7 @@ CREATE_TEMPLATE = "connections/connection_create.html"
 DETAIL_TEMPLATE = "connections/connection_detail.html"
 EDIT_TEMPLATE = "connections/connection_edit.html"
 CONFIRM_TEMPLATE = "connections/connection_confirm.html"
+GUIDE_TEMPLATE = "connections/includes/setup_guide.html"
 UPSTREAM_FAILED = 502
 INVALID = 422
 
@@ -200,6 +201,16 @@ def connection_type_fields_view(request):
     response = render(request, f"{CREATE_TEMPLATE}#type-fields", {"form": form})
     query = f"?type={type_key}" if form else ""
     return push_url(response, reverse("connections:create") + query)
+
+
+@permission_required(roles.CREATE_CONNECTION, raise_exception=True)
+@require_GET
+def connection_guide_commands_view(request):
+    """The setup guide's commands, filled again with what has been typed (htmx swap)."""
+    form = unbound_form(request.GET.get("type", ""), carried_values(request.GET))
+    if form is None:
+        return HttpResponse(status=204)
+    return render(request, f"{GUIDE_TEMPLATE}#guide-commands", {"form": form})
 
 
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)
