@@ -262,6 +262,7 @@ def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
         "row": row,
         "connection_type": connection_type,
         "error_hint": words.connection_error_hint(connection_type),
+        "status_problem": words.status_problem(row.connection, connection_type),
     }
 
 

@@ -56,6 +56,7 @@ PAGES = (
     Page("connections:create", ONBOARDER),
     Page("connections:type-fields", ONBOARDER, query="type=postgres"),
     Page("connections:type-picker", ONBOARDER, query="q=snow"),
+    Page("connections:guide-commands", ONBOARDER, query="type=postgres"),
     Page("connections:detail", VIEWER, connection="postgres"),
     Page("connections:status", VIEWER, connection="postgres"),
     Page("connections:edit", ONBOARDER, connection="postgres"),

@@ -265,7 +265,7 @@ def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday_router
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
     assert "ask an Onboarder to edit the connection" in alert.text
-    assert alert.find("a") is None
+    assert alert.find("a", href=reverse("connections:edit", args=[CONNECTION_ID])) is None
 
 
 # ---- managed connections are read-only ------------------------------------------------------
