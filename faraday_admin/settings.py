@@ -41,6 +41,14 @@ FARADAY_GCP_SERVICE_ACCOUNT = env(
     default="faraday-incoming@production-237317.iam.gserviceaccount.com",
 )
 FARADAY_BIGQUERY_SERVICE_ACCOUNT = env("FARADAY_BIGQUERY_SERVICE_ACCOUNT", default="")
+# Hand-offs (README, "Hand-offs"): how long a one-time link stays valid, how many requests per
+# minute one address may make to link pages, and whether the app may email a link (through
+# Django's email backend, configured by EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587).
+HANDOFF_EXPIRY_HOURS = env.int("HANDOFF_EXPIRY_HOURS", default=72)
+HANDOFF_RATE_LIMIT_PER_MINUTE = env.int("HANDOFF_RATE_LIMIT_PER_MINUTE", default=30)
+HANDOFF_EMAIL = env.bool("HANDOFF_EMAIL", default=False)
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 # Fernet key for the stored Faraday key; derived from SECRET_KEY when not set.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 

@@ -53,15 +53,18 @@ def audit_record(
     http_status: int | None = None,
     duration_ms: int | None = None,
     detail: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
-    """Append one row. `options` is redacted here, so no caller can store a secret by mistake."""
+    """Append one row. `options` is redacted here, so no caller can store a secret by mistake.
+
+    `actor_label` replaces the actor's user name in the row ("via link from alice")."""
     if error is not None:
         http_status = http_status or error.status
         if isinstance(error, NetworkError):
             detail = detail or f"network fault: {error.kind}"
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_username=getattr(actor, "username", "") or "",
+        actor_username=(actor_label or getattr(actor, "username", "") or "")[:150],
         action=action,
         outcome=outcome,
         connection_type=_storable(connection_type, 64),

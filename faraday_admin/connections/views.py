@@ -27,6 +27,7 @@ from faraday_admin.connections.forms import (
     form_class_for,
     unbound_form,
 )
+from faraday_admin.connections.handoff_views import handoff_from_create
 from faraday_admin.connections.messages import describe_error
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
@@ -43,6 +44,10 @@ INVALID = 422
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _handoff_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    return _redirect(request, response["Location"])
 
 
 # ---- list -----------------------------------------------------------------------------------
@@ -129,6 +134,8 @@ def connection_create_view(request):
     token = request.POST.get("submission_token", "")
     type_key = request.POST.get("type", "")
     partial = "create-form" if request.htmx else None
+    if request.POST.get("action") == "handoff" and type_key in get_catalog().types:
+        return _handoff_redirect(request, handoff_from_create(request))
     if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
         # The no-JavaScript way to switch type: re-render with the shared values kept.
         form = unbound_form(type_key, carried_values(request.POST))

@@ -41,9 +41,10 @@ class Page:
     connection: str | None = None  # the demo connection's type, for URLs with an id
     query: str = ""
     ok: int = 200
+    args: tuple = ()
 
     def url(self, connections) -> str:
-        args = [connections[self.connection].id] if self.connection else []
+        args = [connections[self.connection].id] if self.connection else list(self.args)
         return reverse(self.name, args=args) + (f"?{self.query}" if self.query else "")
 
     def __str__(self) -> str:
@@ -57,6 +58,10 @@ PAGES = (
     Page("connections:type-fields", ONBOARDER, query="type=postgres"),
     Page("connections:type-picker", ONBOARDER, query="q=snow"),
     Page("connections:guide-commands", ONBOARDER, query="type=postgres"),
+    Page("connections:handoffs", ONBOARDER),
+    # No such hand-off (and emailing is off): allowed roles get past the role check to a 404.
+    Page("connections:handoff-revoke", ONBOARDER, method="POST", args=(999,), ok=404),
+    Page("connections:handoff-email", ONBOARDER, method="POST", args=(999,), ok=404),
     Page("connections:detail", VIEWER, connection="postgres"),
     Page("connections:status", VIEWER, connection="postgres"),
     Page("connections:edit", ONBOARDER, connection="postgres"),
