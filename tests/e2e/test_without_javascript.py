@@ -140,10 +140,11 @@ def test_enter_in_a_field_creates_the_connection(no_js_page, artifacts):
 
 
 def test_create_connection_comes_before_the_type_switch_in_keyboard_order(no_js_page):
-    """The default (first) submit button is "Create connection"; the switch follows it."""
+    """The default (first) submit button is "Create connection"; the switch follows it, then
+    the hand-off."""
     page = no_js_page
     page.goto("/connections/new/?type=postgres")
     names = page.locator("#create-form button[type=submit]").evaluate_all(
         "buttons => buttons.map(button => button.textContent.trim())"
     )
-    assert names == ["Create connection", SHOW_FIELDS]
+    assert names == ["Create connection", SHOW_FIELDS, "Send to IT to finish"]
