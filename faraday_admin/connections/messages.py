@@ -479,13 +479,18 @@ def connection_error_hint(connection_type: ConnectionType | None) -> str:
     return f"What to check: {_checks_join(checks)}."
 
 
-def status_problem(connection, connection_type: ConnectionType | None) -> Problem:
-    """A connection in `error` as a Problem: your IT team fixes it, Faraday's words included."""
+def status_problem(
+    connection, connection_type: ConnectionType | None, *, waiting_for_key: bool = False
+) -> Problem:
+    """A connection in `error` as a Problem: your IT team fixes it, Faraday's words included.
+    `waiting_for_key`: the error is Faraday's key not being installed yet."""
     said = " ".join(p for p in (connection.status_error, connection.contents_error) if p)
     return Problem(
-        title="Faraday couldn't use this connection.",
+        title="Faraday can't sign in until its public key is installed."
+        if waiting_for_key
+        else "Faraday couldn't use this connection.",
         next_step=connection_error_hint(connection_type),
-        kind=ErrorKind.STATUS_ERROR,
+        kind=ErrorKind.KEY_NOT_INSTALLED if waiting_for_key else ErrorKind.STATUS_ERROR,
         at=connection.status_changed_at or timezone.now(),
         said=said,
     )

@@ -83,3 +83,25 @@ class HandOff(models.Model):
 
     def __str__(self) -> str:
         return f"hand-off of {self.name or self.connection_type} by {self.created_by_username}"
+
+
+class KeyInstallMark(models.Model):
+    """Someone said Faraday's public key (this exact one) is installed on their side.
+
+    Until then a key-pair connection in `error` reads as waiting for the key; a rotation brings
+    a new key, which has no mark yet.
+    """
+
+    faraday_id = models.CharField(max_length=64)
+    key_sha256 = models.CharField(max_length=64)
+    marked_at = models.DateTimeField(auto_now_add=True)
+    marked_by_username = models.CharField(max_length=150)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["faraday_id", "key_sha256"], name="one_mark_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"key installed for {self.faraday_id}"

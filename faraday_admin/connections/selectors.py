@@ -252,6 +252,7 @@ class OptionRow:
     label: str
     value: Any
     secret: bool
+    name: str = ""
 
 
 SECRET_SET = "Set (hidden)"  # noqa: S105 - a label, not a secret
@@ -274,5 +275,5 @@ def option_rows(connection: Connection) -> list[OptionRow]:
         else:
             value = connection.options[key] if present else "Not set"
         label = spec.label if spec else key.replace("_", " ").capitalize()
-        rows.append(OptionRow(label=label, value=value, secret=secret))
+        rows.append(OptionRow(label=label, value=value, secret=secret, name=key))
     return rows

@@ -42,6 +42,11 @@ urlpatterns = [
         name="force-update",
     ),
     path(
+        "<str:connection_id>/key-installed/",
+        views.connection_key_installed_view,
+        name="key-installed",
+    ),
+    path(
         "<str:connection_id>/rotate/",
         views.connection_action_view,
         {"action": "rotate"},

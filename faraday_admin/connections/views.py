@@ -13,14 +13,14 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, reselect, reswap, retarget
 
 from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
 from faraday_admin.catalog import KEY_PAIR_TYPES, get_catalog
+from faraday_admin.connections import finish_steps, selectors, services
 from faraday_admin.connections import messages as words
-from faraday_admin.connections import selectors, services
 from faraday_admin.connections.forms import (
     carried_values,
     edit_form,
@@ -265,11 +265,17 @@ def _follow_polls(request) -> int:
 
 def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
     connection_type = get_catalog().get(row.connection.type)
+    finish = finish_steps.finish_step(row.connection, connection_type)
+    waiting = finish_steps.waiting_for_key(row.connection, finish)
     return {
         "row": row,
         "connection_type": connection_type,
         "error_hint": words.connection_error_hint(connection_type),
-        "status_problem": words.status_problem(row.connection, connection_type),
+        "finish": finish,
+        "waiting_for_key": waiting,
+        "status_problem": words.status_problem(
+            row.connection, connection_type, waiting_for_key=waiting
+        ),
     }
 
 
@@ -285,6 +291,7 @@ def connection_detail_view(request, connection_id: str):
         "detail": detail,
         "options": selectors.option_rows(detail.row.connection),
         "key_pair_types": KEY_PAIR_TYPES,
+        "key_option_names": set(finish_steps.KEY_OPTIONS.values()),
         "follow": _follow_polls(request) if detail.row.connection.is_terminal else 0,
     }
     return render(request, DETAIL_TEMPLATE, context)
@@ -382,6 +389,38 @@ def connection_edit_view(request, connection_id: str):
     return _redirect(request, _detail_url_following(connection.id))
 
 
+@write_permission_required(roles.FORCE_UPDATE_CONNECTION, Action.FORCE_UPDATE)
+@require_POST
+def connection_key_installed_view(request, connection_id: str):
+    """ "I've done it — check again": note the key as installed, then force an update."""
+    try:
+        detail = selectors.connection_detail(connection_id=connection_id)
+    except FaradayError as error:
+        services.connection_write_unsent(
+            actor=request.user, action="force-update", connection_id=connection_id, error=error
+        )
+        messages.error(request, describe_error(error, has_fields=False).title)
+        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    connection = detail.row.connection
+    step = finish_steps.finish_step(connection, get_catalog().get(connection.type))
+    if step is not None and step.kind == "key" and step.key_sha256:
+        finish_steps.key_install_mark(connection=connection, step=step, user=request.user)
+    try:
+        services.connection_action_perform(actor=request.user, action="force-update", detail=detail)
+    except services.ActionRefused as refused:
+        services.connection_write_refused(
+            actor=request.user, action="force-update", connection=connection, refused=refused
+        )
+        messages.error(request, str(refused))
+        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    except FaradayError as error:
+        problem = describe_error(error, has_fields=False)
+        messages.error(request, f"{problem.title} {problem.next_step}")
+        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    messages.success(request, "Thanks. Faraday is checking the connection again now.")
+    return _redirect(request, _detail_url_following(connection_id))
+
+
 # ---- lifecycle actions: one confirmation page, then one service call -----------------------
 
 
@@ -439,8 +478,8 @@ ACTIONS = {
         "Rotate credentials",
         "Faraday creates a new key pair for this connection. Install the new public key where "
         "the old one was, or Faraday will lose access.",
-        "Rotated the credentials of “{name}”. Now install the new public key (under Settings "
-        "below, or in Faraday's dashboard) where the old one was, or Faraday will lose access.",
+        "Rotated the credentials of “{name}”. Now install the new public key (see “Finish on "
+        "your side” below) where the old one was, or Faraday will lose access.",
     ),
 }
 

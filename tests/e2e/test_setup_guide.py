@@ -45,3 +45,18 @@ def test_the_guide_fills_in_as_you_type_and_passes_axe(guide_page, axe_source, a
     page.set_viewport_size({"width": 480, "height": 900})
     assert guide.bounding_box()["y"] + guide.bounding_box()["height"] <= fields.bounding_box()["y"]
     assert_no_serious_violations(page, axe_source, artifacts, "guide-narrow")
+
+
+def test_the_finish_on_your_side_step_passes_axe(
+    guide_page, create_in_simulator, axe_source, artifacts
+):
+    page = guide_page
+    created = create_in_simulator(
+        "Files for Faraday", type="s3_csv", bucket_name="faraday-acme-x1", aws_region="us-east-1"
+    )
+    page.goto(f"/connections/{created.id}/")
+    step = page.locator("#finish-step")
+    expect(step).to_contain_text("Bucket policy for Faraday (S3)")
+    expect(step).to_contain_text("arn:aws:s3:::faraday-acme-x1/*")
+    expect(step.get_by_role("button", name="I've done it — check again")).to_be_visible()
+    assert_no_serious_violations(page, axe_source, artifacts, "finish-step")

@@ -70,6 +70,7 @@ PAGES = (
     Page("connections:delete", ADMIN, connection="postgres"),
     Page("connections:force-update", ONBOARDER, connection="postgres"),
     Page("connections:rotate", ADMIN, connection="snowflake"),
+    Page("connections:key-installed", ONBOARDER, method="POST", connection="snowflake", ok=302),
     Page("audit:list", VIEWER),
     Page("audit:export", VIEWER),
     Page("core:settings", ADMIN),
