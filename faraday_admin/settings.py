@@ -45,7 +45,7 @@ FARADAY_BIGQUERY_SERVICE_ACCOUNT = env("FARADAY_BIGQUERY_SERVICE_ACCOUNT", defau
 # minute one address may make to link pages, and whether the app may email a link (through
 # Django's email backend, configured by EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587).
 HANDOFF_EXPIRY_HOURS = env.int("HANDOFF_EXPIRY_HOURS", default=72)
-HANDOFF_RATE_LIMIT_PER_MINUTE = env.int("HANDOFF_RATE_LIMIT_PER_MINUTE", default=30)
+HANDOFF_RATE_LIMIT_PER_MINUTE = env.int("HANDOFF_RATE_LIMIT_PER_MINUTE", default=60)
 HANDOFF_EMAIL = env.bool("HANDOFF_EMAIL", default=False)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
