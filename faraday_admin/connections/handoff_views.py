@@ -40,8 +40,8 @@ def _link(request, token: str) -> str:
 # ---- the creator's side ---------------------------------------------------------------------
 
 
-def handoff_from_create(request) -> HttpResponse:
-    """The create page's "Send to IT to finish": save the draft, go to the hand-offs page."""
+def handoff_from_create(request) -> str:
+    """The create page's "Send to IT to finish": save the draft; the URL to go to next."""
     type_key = request.POST.get("type", "")
     try:
         handoff = handoffs.handoff_create(
@@ -49,12 +49,12 @@ def handoff_from_create(request) -> HttpResponse:
         )
     except handoffs.RateLimited:
         messages.error(request, "You've made many links in the last hour. Wait a while first.")
-        return redirect(reverse("connections:create") + f"?type={type_key}")
+        return reverse("connections:create") + f"?type={type_key}"
     messages.success(
         request,
         "Link made. Copy it below and send it to whoever holds the password or key; it works once.",
     )
-    return redirect(reverse("connections:handoffs") + f"#handoff-{handoff.pk}")
+    return reverse("connections:handoffs") + f"#handoff-{handoff.pk}"
 
 
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)

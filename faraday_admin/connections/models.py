@@ -61,8 +61,9 @@ class HandOff(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True)
     nonce = models.CharField(max_length=64)
+    # A link creates as its sender: when the sender's account goes, so do their links.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     created_by_username = models.CharField(max_length=150)
     connection_type = models.CharField(max_length=64)

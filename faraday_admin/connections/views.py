@@ -46,10 +46,6 @@ def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _handoff_redirect(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    return _redirect(request, response["Location"])
-
-
 # ---- list -----------------------------------------------------------------------------------
 
 
@@ -135,7 +131,7 @@ def connection_create_view(request):
     type_key = request.POST.get("type", "")
     partial = "create-form" if request.htmx else None
     if request.POST.get("action") == "handoff" and type_key in get_catalog().types:
-        return _handoff_redirect(request, handoff_from_create(request))
+        return _redirect(request, handoff_from_create(request))
     if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
         # The no-JavaScript way to switch type: re-render with the shared values kept.
         form = unbound_form(type_key, carried_values(request.POST))

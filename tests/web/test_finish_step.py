@@ -164,7 +164,8 @@ def test_a_missing_key_says_faraday_hasnt_sent_it(client, admin, faraday_router)
 def test_once_ready_the_step_is_folded_away(client, admin, faraday_router):
     serve_detail(faraday_router, snowflake(status="ready"))
     body = client.get(DETAIL_URL).content.decode()
-    assert re.search(r'<section id="finish-step"[^>]*>\s*<details>', body)
+    assert "(done: Faraday is connected)" in body
+    assert re.search(r"<details><summary>Show the steps again</summary>.*ALTER USER", body, re.S)
 
 
 def test_s3_shows_the_bucket_policy_for_the_connections_bucket(client, admin, faraday_router):
