@@ -36,6 +36,31 @@ FARADAY_CACHE_SECONDS = env.int("FARADAY_CACHE_SECONDS", default=5)
 FARADAY_CACHE_STALE_SECONDS = env.int("FARADAY_CACHE_STALE_SECONDS", default=600)
 # Longest wait for another request already asking Faraday for the same thing.
 FARADAY_CACHE_LOCK_SECONDS = env.float("FARADAY_CACHE_LOCK_SECONDS", default=5.0)
+# Faraday's own values that the setup guides show to IT (README, "Setup guides"). Defaults are
+# the values Faraday publishes on its S3 and GCS how-to pages; an empty one reads "ask Faraday
+# support" in the guide instead of a made-up value.
+FARADAY_IP_ADDRESSES = env.list("FARADAY_IP_ADDRESSES", default=[])
+FARADAY_SSH_PUBLIC_KEY = env("FARADAY_SSH_PUBLIC_KEY", default="")
+FARADAY_AWS_DATASETS_PRINCIPAL = env(
+    "FARADAY_AWS_DATASETS_PRINCIPAL",
+    default="arn:aws:iam::113233973114:user/stagecraft-download_s3",
+)
+FARADAY_AWS_TARGETS_PRINCIPAL = env(
+    "FARADAY_AWS_TARGETS_PRINCIPAL", default="arn:aws:iam::113233973114:user/deliver_s3"
+)
+FARADAY_GCP_SERVICE_ACCOUNT = env(
+    "FARADAY_GCP_SERVICE_ACCOUNT",
+    default="faraday-incoming@production-237317.iam.gserviceaccount.com",
+)
+FARADAY_BIGQUERY_SERVICE_ACCOUNT = env("FARADAY_BIGQUERY_SERVICE_ACCOUNT", default="")
+# Hand-offs (README, "Hand-offs"): how long a one-time link stays valid, how many requests per
+# minute one address may make to link pages, and whether the app may email a link (through
+# Django's email backend, configured by EMAIL_URL, e.g. smtp+tls://user:pass@smtp.example.com:587).
+HANDOFF_EXPIRY_HOURS = env.int("HANDOFF_EXPIRY_HOURS", default=72)
+HANDOFF_RATE_LIMIT_PER_MINUTE = env.int("HANDOFF_RATE_LIMIT_PER_MINUTE", default=60)
+HANDOFF_EMAIL = env.bool("HANDOFF_EMAIL", default=False)
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 # Fernet key for the stored Faraday key; derived from SECRET_KEY when not set.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 

@@ -27,5 +27,6 @@ urlpatterns = [
     path("settings/", include("faraday_admin.core.urls")),
     path("connections/", include("faraday_admin.connections.urls")),
     path("audit/", include("faraday_admin.audit.urls")),
+    path("handoff/", include("faraday_admin.connections.handoff_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -59,16 +59,20 @@ def audit_record(
     duration_ms: int | None = None,
     detail: str = "",
     actor_username: str | None = None,
+    actor_label: str = "",
 ) -> AuditEntry:
     """Append one row. `options` is redacted here, so no caller can store a secret by mistake.
-    `actor_username`: the name to record when there is no actor (a failed sign-in's)."""
+    `actor_username`: the name to record when there is no actor (a failed sign-in's);
+    `actor_label` replaces the actor's user name in the row ("via link from alice")."""
     if error is not None:
         http_status = http_status or error.status
         if isinstance(error, NetworkError):
             detail = detail or f"network fault: {error.kind}"
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_username=_storable(getattr(actor, "username", "") or actor_username or "", 150),
+        actor_username=_storable(
+            actor_label or getattr(actor, "username", "") or actor_username or "", 150
+        ),
         action=action,
         outcome=outcome,
         connection_type=_storable(connection_type, 64),

@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from functools import cache
 
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -119,6 +122,111 @@ def pattern_hint(spec: FieldSpec) -> str:
     )
 
 
+# ---- who can fix it ----------------------------------------------------------------------
+
+
+class Fixer(StrEnum):
+    """Who can fix an error, in the words the page uses."""
+
+    YOU = "you"
+    IT = "your IT team"
+    ADMIN = "an admin of this app"
+    FARADAY = "Faraday support"
+
+
+class ErrorKind(StrEnum):
+    """Every kind of error the app shows; FIX_TABLE says who fixes each."""
+
+    FORM_INVALID = "form_invalid"  # this app's own check of the form
+    VALIDATION = "validation"  # Faraday's validation error
+    STATUS_ERROR = "status_error"  # the connection's status after creation
+    KEY_NOT_INSTALLED = "key_not_installed"  # status error while Faraday's key isn't installed
+    MISSING_API_KEY = "missing_api_key"
+    REJECTED_KEY = "rejected_key"  # malformed, expired or refused API key
+    FORBIDDEN = "forbidden"  # Faraday: the key's account may not do that
+    MISSING_ROLE = "missing_role"  # this app: the person's role may not do that
+    REFUSED = "refused"  # this app's own rule (archived already, still in use, …)
+    MANAGED = "managed"  # a connection Faraday manages: only Faraday changes it
+    LIMIT_REACHED = "limit_reached"
+    CONFLICT = "conflict"
+    NOT_FOUND = "not_found"
+    WRONG_ADDRESS = "wrong_address"  # FARADAY_API_URL points somewhere else
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # 503, or a gateway's error page
+    SERVER_ERROR = "server_error"  # Faraday's own 5xx
+    UNREADABLE = "unreadable"  # an answer this app couldn't read
+    UNREACHABLE = "unreachable"  # DNS, refused, connect timeout
+    TLS = "tls"
+    TIMEOUT = "timeout"  # no answer in time: it may have gone through
+    BROKEN_OFF = "broken_off"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class FixRoute:
+    fixer: Fixer
+    # What the ready message asks the fixer to do ("" for "you": there is no one to send it to).
+    ask: str
+
+
+# One row per error kind: who fixes it and what to ask them.
+FIX_TABLE: dict[ErrorKind, FixRoute] = {
+    ErrorKind.FORM_INVALID: FixRoute(Fixer.YOU, ""),
+    ErrorKind.VALIDATION: FixRoute(Fixer.YOU, ""),
+    # Asks for the type's own checks (connection_error_hint): see fix_message.
+    ErrorKind.STATUS_ERROR: FixRoute(Fixer.IT, ""),
+    ErrorKind.KEY_NOT_INSTALLED: FixRoute(
+        Fixer.IT,
+        "Could you install Faraday's public key for that user? The exact command is on the "
+        "connection's page in Faraday Connections Admin.",
+    ),
+    ErrorKind.MISSING_API_KEY: FixRoute(
+        Fixer.ADMIN, "Could you add a Faraday API key on the Settings page?"
+    ),
+    ErrorKind.REJECTED_KEY: FixRoute(
+        Fixer.ADMIN,
+        "Could you check the Faraday API key on the Settings page (Test key) and replace it "
+        "if needed?",
+    ),
+    ErrorKind.FORBIDDEN: FixRoute(
+        Fixer.ADMIN, "Could you check that the API key's Faraday account may manage connections?"
+    ),
+    ErrorKind.MISSING_ROLE: FixRoute(
+        Fixer.ADMIN, "Could you give my account the role this needs (Viewer, Onboarder or Admin)?"
+    ),
+    ErrorKind.REFUSED: FixRoute(Fixer.YOU, ""),
+    ErrorKind.MANAGED: FixRoute(
+        Fixer.FARADAY, "Could you make this change to a connection Faraday manages for us?"
+    ),
+    ErrorKind.LIMIT_REACHED: FixRoute(
+        Fixer.ADMIN,
+        "Could you archive a connection we no longer use, or ask Faraday to raise our limit?",
+    ),
+    ErrorKind.CONFLICT: FixRoute(Fixer.YOU, ""),
+    ErrorKind.NOT_FOUND: FixRoute(Fixer.YOU, ""),
+    ErrorKind.WRONG_ADDRESS: FixRoute(
+        Fixer.ADMIN, "Could you check FARADAY_API_URL (normally https://api.faraday.ai/v1)?"
+    ),
+    ErrorKind.RATE_LIMITED: FixRoute(Fixer.YOU, ""),
+    ErrorKind.UNAVAILABLE: FixRoute(Fixer.YOU, ""),
+    ErrorKind.SERVER_ERROR: FixRoute(
+        Fixer.FARADAY, "Could you look into it? The error ID is above."
+    ),
+    ErrorKind.UNREADABLE: FixRoute(
+        Fixer.FARADAY, "Could you look into it? Their API sent an answer we couldn't read."
+    ),
+    ErrorKind.UNREACHABLE: FixRoute(
+        Fixer.ADMIN, "Could you check that the app's server can reach api.faraday.ai?"
+    ),
+    ErrorKind.TLS: FixRoute(
+        Fixer.ADMIN, "Could you check the app server's network and certificates?"
+    ),
+    ErrorKind.TIMEOUT: FixRoute(Fixer.YOU, ""),
+    ErrorKind.BROKEN_OFF: FixRoute(Fixer.YOU, ""),
+    ErrorKind.OTHER: FixRoute(Fixer.FARADAY, "Could you look into it? The error ID is above."),
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     """A worded upstream failure for the `#upstream-error` banner."""
@@ -127,6 +235,13 @@ class Problem:
     next_step: str
     error_id: str | None = None
     code: str | None = None
+    kind: ErrorKind = ErrorKind.OTHER
+    at: datetime = field(default_factory=timezone.now)
+    said: str = ""  # Faraday's own words (its note, or the connection's status error)
+
+    @property
+    def fix(self) -> FixRoute:
+        return FIX_TABLE[self.kind]
 
 
 _AUTH_CODES = {
@@ -167,16 +282,22 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
     """
     error_id = error.error_id
     code = error.code if isinstance(error, ApiError) else None
+    kind = ErrorKind.OTHER
     if isinstance(error, AuthFailed):
         title, step = _AUTH_CODES.get(code or "", _AUTH_CODES["INVALID_AUTHORIZATION"])
+        missing = code == "MISSING_API_KEY"
+        kind = ErrorKind.MISSING_API_KEY if missing else ErrorKind.REJECTED_KEY
     elif isinstance(error, Forbidden):
         title = "Faraday says this account isn't allowed to do that."
+        kind = ErrorKind.FORBIDDEN
         step = "Ask an admin whether the API key's account has access to connections."
     elif isinstance(error, LimitReached):
         title = "Your Faraday account has reached its limit of connections."
+        kind = ErrorKind.LIMIT_REACHED
         step = "Archive or delete a connection you no longer use, or ask Faraday to raise it."
     elif isinstance(error, Conflict):
         title = "Faraday refused because it conflicts with something that already exists."
+        kind = ErrorKind.CONFLICT
         step = (
             error.note
             or "Check the connections list for one with the same details, then try again."
@@ -185,27 +306,33 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
         # The collection itself (listed or posted to) can't be missing: the app is pointed at
         # the wrong address.
         title = "Faraday didn't recognise the address this app uses for connections."
+        kind = ErrorKind.WRONG_ADDRESS
         step = "Ask an admin to check FARADAY_API_URL."
     elif isinstance(error, NotFound):
         title = "Faraday couldn't find that connection."
+        kind = ErrorKind.NOT_FOUND
         step = "It may have been deleted. Go back to the list and refresh it."
     elif isinstance(error, RateLimited):
         title = "Faraday is receiving too many requests right now."
+        kind = ErrorKind.RATE_LIMITED
         step = (
             f"Nothing was changed. Wait {_wait_words(error.retry_after, 'a minute')} and try again."
         )
     elif isinstance(error, ServerError) and error.status == 503:
         said = f"Faraday says: {error.note.strip().rstrip('.')}. " if error.note else ""
         title = "Faraday is temporarily unavailable."
+        kind = ErrorKind.UNAVAILABLE
         step = f"{said}Wait {_wait_words(error.retry_after, 'a few minutes')} and try again."
     elif isinstance(error, ServerError):
         title = "Faraday had a problem on its side."
+        kind = ErrorKind.SERVER_ERROR
         step = (
             "Try again in a few minutes. If it keeps happening, contact Faraday support "
             "with the error ID below."
         )
     elif isinstance(error, ValidationFailed):
         title = "Faraday didn't accept some of the details."
+        kind = ErrorKind.VALIDATION
         if has_fields and error.validation_errors:
             step = "Correct the fields marked below and submit again."
         else:
@@ -214,18 +341,22 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
             step = " ".join(part for part in said if part) or "Check the details and try again."
     elif isinstance(error, NetworkError):
         title, step = _network_words(error.kind)
+        kind = _NETWORK_KINDS.get(error.kind, ErrorKind.BROKEN_OFF)
     elif isinstance(error, BadResponse) and error.status == 429:
         # A proxy's non-JSON 429 page: still "too many requests", just without a wait time.
         title = "Faraday is receiving too many requests right now."
+        kind = ErrorKind.RATE_LIMITED
         step = f"Wait {_wait_words(error.retry_after, 'a minute')} and try again."
     elif isinstance(error, BadResponse) and (error.status or 0) >= 500:
         title = f"Faraday is having trouble: it answered with an error page ({error.status})."
+        kind = ErrorKind.UNAVAILABLE
         step = (
             "This is usually a brief outage. Check the connections list, "
             f"then try again in {_wait_words(error.retry_after, 'a few minutes')}."
         )
     elif isinstance(error, BadResponse):
         title = "Faraday sent an answer this app couldn't read."
+        kind = ErrorKind.UNREADABLE
         step = (
             "This is usually a brief outage. Check the connections list, "
             "then try again in a few minutes."
@@ -233,7 +364,10 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
     else:
         title = "Faraday couldn't do that."
         step = error.note or "Check the details and try again."
-    return Problem(title=title, next_step=step, error_id=error_id, code=code)
+    said = error.note or ""
+    if isinstance(error, ValidationFailed):
+        said = " ".join(p for p in [said, *map(validation_item_text, error.validation_errors)] if p)
+    return Problem(title=title, next_step=step, error_id=error_id, code=code, kind=kind, said=said)
 
 
 def describe_action_error(
@@ -258,6 +392,7 @@ def describe_action_error(
             next_step=step,
             error_id=error.error_id,
             code=error.code,
+            kind=ErrorKind.CONFLICT,
         )
     if isinstance(error, Conflict) and action == "delete":
         # Nothing is being created, so "conflicts with something that already exists" misleads.
@@ -270,6 +405,7 @@ def describe_action_error(
             next_step=step,
             error_id=error.error_id,
             code=error.code,
+            kind=ErrorKind.CONFLICT,
         )
     return describe_error(error, has_fields=False)
 
@@ -361,6 +497,64 @@ def connection_error_hint(connection_type: ConnectionType | None) -> str:
     return f"What to check: {_checks_join(checks)}."
 
 
+def status_problem(
+    connection, connection_type: ConnectionType | None, *, waiting_for_key: bool = False
+) -> Problem:
+    """A connection in `error` as a Problem: your IT team fixes it, Faraday's words included.
+    `waiting_for_key`: the error is Faraday's key not being installed yet."""
+    said = " ".join(p for p in (connection.status_error, connection.contents_error) if p)
+    return Problem(
+        title="Faraday can't sign in until its public key is installed."
+        if waiting_for_key
+        else "Faraday couldn't use this connection.",
+        next_step=connection_error_hint(connection_type),
+        kind=ErrorKind.KEY_NOT_INSTALLED if waiting_for_key else ErrorKind.STATUS_ERROR,
+        at=connection.status_changed_at or timezone.now(),
+        said=said,
+    )
+
+
+@dataclass(frozen=True)
+class FixDetails:
+    """What the ready message names about the connection: never a secret field."""
+
+    name: str = ""
+    type_label: str = ""
+    host: str = ""
+    user: str = ""
+    asked_by: str = ""
+
+
+def _ask_to_check(hint: str) -> str:
+    """ "What to check: the password, and …." → "Could you check the password, and …?" """
+    checks = hint.removeprefix("What to check:").strip().rstrip(".")
+    return f"Could you check {checks}?" if checks else ""
+
+
+def fix_message(problem: Problem, details: FixDetails) -> str:
+    """The short message to send whoever fixes it; "" when that is the reader ("you")."""
+    route = problem.fix
+    if route.fixer is Fixer.YOU:
+        return ""
+    subject = f"“{details.name}”" if details.name else "a connection"
+    if details.type_label:
+        subject += f" ({details.type_label})"
+    lines = [
+        "Hello,",
+        f"I'm setting up the Faraday connection {subject} in Faraday Connections Admin "
+        "and need your help.",
+        f"Server: {details.host}" if details.host else "",
+        f"User: {details.user}" if details.user else "",
+        f"What happened: {problem.title}",
+        f"Faraday said: {problem.said}" if problem.said else "",
+        f"Faraday error ID: {problem.error_id}" if problem.error_id else "",
+        f"Time: {timezone.localtime(problem.at):%Y-%m-%d %H:%M %Z}",
+        route.ask or _ask_to_check(problem.next_step),
+        f"Thank you! {details.asked_by}".strip(),
+    ]
+    return "\n".join(line for line in lines if line)
+
+
 # ---- refusals this app makes itself ---------------------------------------------------------
 
 FORM_EXPIRED = "This form had expired. Check the details and submit again."
@@ -409,6 +603,15 @@ def key_pair_only(type_keys: frozenset[str]) -> str:
         key=str.casefold,
     )
     return f"Only {_and_join(labels)} connections use key-pair credentials."
+
+
+_NETWORK_KINDS = {
+    "read_timeout": ErrorKind.TIMEOUT,
+    "connect_timeout": ErrorKind.UNREACHABLE,
+    "refused": ErrorKind.UNREACHABLE,
+    "dns": ErrorKind.UNREACHABLE,
+    "tls": ErrorKind.TLS,
+}
 
 
 def _network_words(kind: str) -> tuple[str, str]:

@@ -52,3 +52,60 @@ class SubmissionToken(models.Model):
 
     def __str__(self) -> str:
         return str(self.token)
+
+
+class HandOff(models.Model):
+    """A draft sent to the person who holds the credentials, with a one-time link to finish it.
+
+    The link's token is never stored: it is derived from `nonce` with the app's SECRET_KEY
+    (so its creator can copy it again) and only its SHA-256 is kept, for the lookup. The draft
+    holds the type, the name and the non-secret fields typed so far: never a secret.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    nonce = models.CharField(max_length=64)
+    # A link creates as its sender: when the sender's account goes, so do their links.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by_username = models.CharField(max_length=150)
+    connection_type = models.CharField(max_length=64)
+    name = models.CharField(max_length=255, blank=True)
+    values = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    # Set while a submission is with Faraday, so a second one (double click, replay) sends nothing.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    faraday_id = models.CharField(max_length=64, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"hand-off of {self.name or self.connection_type} by {self.created_by_username}"
+
+
+class KeyInstallMark(models.Model):
+    """Someone said Faraday's public key (this exact one) is installed on their side.
+
+    Until then a key-pair connection in `error` reads as waiting for the key; a rotation brings
+    a new key, which has no mark yet.
+    """
+
+    faraday_id = models.CharField(max_length=64)
+    key_sha256 = models.CharField(max_length=64)
+    marked_at = models.DateTimeField(auto_now_add=True)
+    marked_by_username = models.CharField(max_length=150)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["faraday_id", "key_sha256"], name="one_mark_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"key installed for {self.faraday_id}"

@@ -354,20 +354,20 @@ class OptionRow:
     label: str
     value: Any
     secret: bool
-    # Set by Faraday, not by anyone here (a public key it generated): shown as code.
-    read_only: bool = False
+    name: str = ""
 
 
 SECRET_SET = "Set (hidden)"  # noqa: S105 - a label, not a secret
 
 
 def option_rows(connection: Connection) -> list[OptionRow]:
-    """The connection's options in catalog order; a secret shows as set, never its value."""
+    """The connection's options in catalog order; a secret shows as set, never its value. What
+    only Faraday sets (a public key it made) is left to the "Finish on your side" step."""
     connection_type = get_catalog().get(connection.type)
     specs = {f.name: f for f in connection_type.fields} if connection_type else {}
-    read_only = {f.name: f for f in connection_type.read_only_fields} if connection_type else {}
-    known = {**specs, **read_only}
-    order = [*specs, *sorted(k for k in connection.options if k not in known and k != "type")]
+    generated = {f.name for f in connection_type.read_only_fields} if connection_type else set()
+    extra = sorted(k for k in connection.options if k not in specs and k not in generated)
+    order = [*specs, *(k for k in extra if k != "type")]
     rows = []
     for key in order:
         spec = specs.get(key)
@@ -380,13 +380,7 @@ def option_rows(connection: Connection) -> list[OptionRow]:
         else:
             value = connection.options[key] if present else "Not set"
         label = spec.label if spec else key.replace("_", " ").capitalize()
-        rows.append(OptionRow(label=label, value=value, secret=secret))
-    # Last, what Faraday generated (a public key): what the customer's side must install.
-    rows.extend(
-        OptionRow(field.label, connection.options[name], secret=False, read_only=True)
-        for name, field in read_only.items()
-        if connection.options.get(name) not in (None, "")
-    )
+        rows.append(OptionRow(label=label, value=value, secret=secret, name=key))
     return rows
 
 

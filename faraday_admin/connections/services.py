@@ -89,6 +89,7 @@ class _AuditDraft:
     connection_id: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     secret_names: frozenset[str] = frozenset()
+    actor_label: str = ""
     entry: AuditEntry | None = None
 
     def begin(self) -> None:
@@ -105,6 +106,7 @@ class _AuditDraft:
                 options=self.options,
                 secret_names=self.secret_names,
                 detail="sent, outcome pending",
+                actor_label=self.actor_label,
             )
 
     def write(
@@ -141,6 +143,7 @@ class _AuditDraft:
             http_status=http_status,
             duration_ms=duration_ms,
             detail=detail,
+            actor_label=self.actor_label,
         )
 
 
@@ -247,7 +250,7 @@ def connection_create_without_type(*, actor, type_key: str) -> None:
     )
 
 
-def connection_create_rejected(*, actor, form: ConnectionForm) -> None:
+def connection_create_rejected(*, actor, form: ConnectionForm, actor_label: str = "") -> None:
     """Audit a create form that this app refused before it reached Faraday."""
     _form_rejected(
         _AuditDraft(
@@ -257,13 +260,17 @@ def connection_create_rejected(*, actor, form: ConnectionForm) -> None:
             connection_name=str(form.data.get("name", "")),
             options=form.audit_options(),
             secret_names=form.connection_type.secret_field_names,
+            actor_label=actor_label,
         ),
         form,
     )
 
 
-def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
-    """Create the connection in Faraday once per token.
+def connection_create(
+    *, actor, token: str, form: ConnectionForm, actor_label: str = ""
+) -> Connection:
+    """Create the connection in Faraday once per token. `actor_label` names the actor in the
+    audit rows when it isn't the signed-in person ("via link from alice", for a hand-off).
 
     Returns the new Connection. Raises SubmissionTokenUnknown or SubmissionAlreadyUsed (nothing
     sent; audited here as rejected), or the client's FaradayError (after releasing the token,
@@ -281,6 +288,7 @@ def connection_create(*, actor, token: str, form: ConnectionForm) -> Connection:
         connection_name=name,
         options=options,
         secret_names=connection_type.secret_field_names,
+        actor_label=actor_label,
     )
     try:
         claimed = _token_claim(user=actor, token=token)

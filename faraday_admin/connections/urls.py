@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faraday_admin.connections import views
+from faraday_admin.connections import handoff_views, views
 
 app_name = "connections"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("new/", views.connection_create_view, name="create"),
     path("new/fields/", views.connection_type_fields_view, name="type-fields"),
     path("new/types/", views.connection_type_picker_view, name="type-picker"),
+    path("new/guide/", views.connection_guide_commands_view, name="guide-commands"),
+    path("handoffs/", handoff_views.handoff_list_view, name="handoffs"),
+    path("handoffs/<int:pk>/revoke/", handoff_views.handoff_revoke_view, name="handoff-revoke"),
+    path("handoffs/<int:pk>/email/", handoff_views.handoff_email_view, name="handoff-email"),
     path("<str:connection_id>/", views.connection_detail_view, name="detail"),
     path("<str:connection_id>/status/", views.connection_status_view, name="status"),
     path("<str:connection_id>/edit/", views.connection_edit_view, name="edit"),
@@ -36,6 +40,11 @@ urlpatterns = [
         views.connection_action_view,
         {"action": "force-update"},
         name="force-update",
+    ),
+    path(
+        "<str:connection_id>/key-installed/",
+        views.connection_key_installed_view,
+        name="key-installed",
     ),
     path(
         "<str:connection_id>/rotate/",

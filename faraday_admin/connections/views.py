@@ -13,21 +13,22 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, reselect, reswap, retarget
 
 from faraday_admin.audit.decorators import too_many_refusals_response, write_permission_required
 from faraday_admin.audit.models import Action
 from faraday_admin.audit.services import refused_write_allowed
 from faraday_admin.catalog import KEY_PAIR_TYPES, get_catalog
+from faraday_admin.connections import finish_steps, selectors, services
 from faraday_admin.connections import messages as words
-from faraday_admin.connections import selectors, services
 from faraday_admin.connections.forms import (
     carried_values,
     edit_form,
     form_class_for,
     unbound_form,
 )
+from faraday_admin.connections.handoff_views import handoff_from_create
 from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.paste import MAX_LENGTH as PASTE_MAX_LENGTH
 from faraday_admin.core import roles
@@ -38,6 +39,7 @@ CREATE_TEMPLATE = "connections/connection_create.html"
 DETAIL_TEMPLATE = "connections/connection_detail.html"
 EDIT_TEMPLATE = "connections/connection_edit.html"
 CONFIRM_TEMPLATE = "connections/connection_confirm.html"
+GUIDE_TEMPLATE = "connections/includes/setup_guide.html"
 UPSTREAM_FAILED = 502
 INVALID = 422
 
@@ -136,6 +138,8 @@ def connection_create_view(request):
     partial = "create-form" if request.htmx else None
     if request.POST.get("action") == "paste" or "paste_as" in request.POST:
         return _paste(request, token=token, type_key=type_key)
+    if request.POST.get("action") == "handoff" and type_key in get_catalog().types:
+        return _redirect(request, handoff_from_create(request))
     if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
         # The no-JavaScript way to switch type: re-render with the shared values kept.
         form = unbound_form(type_key, carried_values(request.POST))
@@ -255,6 +259,16 @@ def connection_type_fields_view(request):
 
 @permission_required(roles.CREATE_CONNECTION, raise_exception=True)
 @require_GET
+def connection_guide_commands_view(request):
+    """The setup guide's commands, filled again with what has been typed (htmx swap)."""
+    form = unbound_form(request.GET.get("type", ""), carried_values(request.GET))
+    if form is None:
+        return HttpResponse(status=204)
+    return render(request, f"{GUIDE_TEMPLATE}#guide-commands", {"form": form})
+
+
+@permission_required(roles.CREATE_CONNECTION, raise_exception=True)
+@require_GET
 def connection_type_picker_view(request):
     """The type select's options narrowed to the search (htmx swap), keeping the chosen type;
     when that type's fields aren't shown (this search cut their request short), they come along."""
@@ -303,10 +317,17 @@ def _follow_polls(request) -> int:
 
 def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
     connection_type = get_catalog().get(row.connection.type)
+    finish = finish_steps.finish_step(row.connection, connection_type)
+    waiting = finish_steps.waiting_for_key(row.connection, finish)
     return {
         "row": row,
         "connection_type": connection_type,
         "error_hint": words.connection_error_hint(connection_type),
+        "finish": finish,
+        "waiting_for_key": waiting,
+        "status_problem": words.status_problem(
+            row.connection, connection_type, waiting_for_key=waiting
+        ),
     }
 
 
@@ -425,6 +446,38 @@ def connection_edit_view(request, connection_id: str):
     return _redirect(request, _detail_url_following(connection.id))
 
 
+@write_permission_required(roles.FORCE_UPDATE_CONNECTION, Action.FORCE_UPDATE)
+@require_POST
+def connection_key_installed_view(request, connection_id: str):
+    """ "I've done it — check again": note the key as installed, then force an update."""
+    try:
+        detail = selectors.connection_detail(connection_id=connection_id)
+    except FaradayError as error:
+        services.connection_write_unsent(
+            actor=request.user, action="force-update", connection_id=connection_id, error=error
+        )
+        messages.error(request, describe_error(error, has_fields=False).title)
+        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    connection = detail.row.connection
+    step = finish_steps.finish_step(connection, get_catalog().get(connection.type))
+    if step is not None and step.kind == "key" and step.key_sha256:
+        finish_steps.key_install_mark(connection=connection, step=step, user=request.user)
+    try:
+        services.connection_action_perform(actor=request.user, action="force-update", detail=detail)
+    except services.ActionRefused as refused:
+        services.connection_write_refused(
+            actor=request.user, action="force-update", connection=connection, refused=refused
+        )
+        messages.error(request, str(refused))
+        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    except FaradayError as error:
+        problem = describe_error(error, has_fields=False)
+        messages.error(request, f"{problem.title} {problem.next_step}")
+        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    messages.success(request, "Thanks. Faraday is checking the connection again now.")
+    return _redirect(request, _detail_url_following(connection_id))
+
+
 # ---- lifecycle actions: one confirmation page, then one service call -----------------------
 
 
@@ -482,8 +535,8 @@ ACTIONS = {
         "Rotate credentials",
         "Faraday creates a new key pair for this connection. Install the new public key where "
         "the old one was, or Faraday will lose access.",
-        "Rotated the credentials of “{name}”. Now install the new public key (under Settings "
-        "below, or in Faraday's dashboard) where the old one was, or Faraday will lose access.",
+        "Rotated the credentials of “{name}”. Now install the new public key (see “Finish on "
+        "your side” below) where the old one was, or Faraday will lose access.",
     ),
 }
 

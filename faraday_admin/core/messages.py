@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from faraday_admin.connections.messages import Problem, describe_error
+from faraday_admin.connections.messages import ErrorKind, Problem, describe_error
 from faraday_admin.core.upstream import KeySource
 from faraday_admin.faraday_client import AuthFailed, BadResponse, FaradayError, NotFound
 
@@ -22,6 +22,7 @@ NOT_THE_API_STEP = (
 WRONG_ADDRESS = Problem(
     title="Faraday didn't answer at the address this app uses.",
     next_step="A" + ASK_TO_CHECK_ADDRESS[1:],  # the same words, starting a sentence
+    kind=ErrorKind.WRONG_ADDRESS,
 )
 
 
@@ -38,7 +39,7 @@ def describe_key_test_error(error: FaradayError, *, source: KeySource) -> Proble
             step = "Copy the key again from Faraday's dashboard and save it below."
         return replace(problem, next_step=step)
     if isinstance(error, NotFound):  # the account itself can't be missing: the address is wrong
-        return replace(WRONG_ADDRESS, error_id=problem.error_id, code=problem.code)
+        return replace(WRONG_ADDRESS, error_id=problem.error_id, code=problem.code, at=problem.at)
     if isinstance(error, BadResponse) and error.status != 429:
         return replace(problem, next_step=NOT_THE_API_STEP)
     return problem

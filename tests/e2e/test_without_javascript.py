@@ -143,15 +143,23 @@ PASTE = "Fill in the form from this"
 
 
 def test_create_connection_comes_before_the_type_switch_in_keyboard_order(no_js_page):
-    """The default (first) submit button is "Create connection"; the switch follows it."""
+    """The default (first) submit button is "Create connection"; the switch follows it, then
+    the hand-off."""
     page = no_js_page
     page.goto("/connections/new/?type=postgres")
     names = page.locator("#create-form button[type=submit]").evaluate_all(
         "buttons => buttons.map(button => button.textContent.trim())"
     )
     # First, the hidden copy of "Create connection" that Enter presses (the paste box's button
-    # comes before the fields); then, in keyboard order, the paste box's, Create, the switch.
-    assert names == ["Create connection", PASTE, "Create connection", SHOW_FIELDS]
+    # comes before the fields); then, in keyboard order, the paste box's, Create, the switch,
+    # the hand-off.
+    assert names == [
+        "Create connection",
+        PASTE,
+        "Create connection",
+        SHOW_FIELDS,
+        "Send to IT to finish",
+    ]
     hidden_default = page.locator("#create-form button[type=submit]").first
     assert hidden_default.get_attribute("tabindex") == "-1"
     assert hidden_default.get_attribute("aria-hidden") == "true"

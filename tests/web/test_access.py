@@ -41,9 +41,10 @@ class Page:
     connection: str | None = None  # the demo connection's type, for URLs with an id
     query: str = ""
     ok: int = 200
+    args: tuple = ()
 
     def url(self, connections) -> str:
-        args = [connections[self.connection].id] if self.connection else []
+        args = [connections[self.connection].id] if self.connection else list(self.args)
         return reverse(self.name, args=args) + (f"?{self.query}" if self.query else "")
 
     def __str__(self) -> str:
@@ -56,6 +57,11 @@ PAGES = (
     Page("connections:create", ONBOARDER),
     Page("connections:type-fields", ONBOARDER, query="type=postgres"),
     Page("connections:type-picker", ONBOARDER, query="q=snow"),
+    Page("connections:guide-commands", ONBOARDER, query="type=postgres"),
+    Page("connections:handoffs", ONBOARDER),
+    # No such hand-off (and emailing is off): allowed roles get past the role check to a 404.
+    Page("connections:handoff-revoke", ONBOARDER, method="POST", args=(999,), ok=404),
+    Page("connections:handoff-email", ONBOARDER, method="POST", args=(999,), ok=404),
     Page("connections:detail", VIEWER, connection="postgres"),
     Page("connections:status", VIEWER, connection="postgres"),
     Page("connections:edit", ONBOARDER, connection="postgres"),
@@ -64,6 +70,7 @@ PAGES = (
     Page("connections:delete", ADMIN, connection="postgres"),
     Page("connections:force-update", ONBOARDER, connection="postgres"),
     Page("connections:rotate", ADMIN, connection="snowflake"),
+    Page("connections:key-installed", ONBOARDER, method="POST", connection="snowflake", ok=302),
     Page("audit:list", VIEWER),
     Page("audit:export", VIEWER),
     Page("core:settings", ADMIN),

@@ -189,35 +189,31 @@ def test_secret_looking_options_outside_the_catalog_are_hidden_too(
 
 
 @pytest.mark.parametrize(
-    ("type_key", "options", "label"),
+    ("type_key", "options", "key"),
     [
         (
             "snowflake",
             {"database": "d", "user": "u", "warehouse": "w", "rsa_public_key": PEM_KEY},
-            "RSA public key",
+            PEM_KEY.splitlines()[1],
         ),
         (
             "clickhouse",
             {"host": "h", "port": 9440, "database": "d", "user": "u", "ssh_public_key": SSH_KEY},
-            "SSH public key",
+            SSH_KEY.split()[1],
         ),
     ],
 )
-def test_a_public_key_faraday_generated_is_shown_whole_under_its_own_label_last(
-    client, viewer, faraday_router, type_key, options, label
+def test_a_public_key_faraday_generated_is_not_a_setting_but_part_of_the_finish_step(
+    client, viewer, faraday_router, type_key, options, key
 ):
     serve_detail(faraday_router, connection_json(type=type_key, options=options))
 
     response = client.get(DETAIL_URL)
 
-    properties = parse(response).find("dl", class_="properties")
-    terms = [term.text for term in properties.find_all("dt")]
-    option_terms = terms[terms.index("Can be used as") + 1 : terms.index("Created")]
-    assert option_terms[-1] == label
-    key = properties.find("pre", class_="generated-value")
-    assert key.find("code").text == " ".join(
-        options[label.split()[0].lower() + "_public_key"].split()
-    )
+    page = parse(response)
+    terms = [term.text.casefold() for term in page.find("dl", class_="properties").find_all("dt")]
+    assert not any("public key" in term for term in terms)
+    assert key in page.find("section", id="finish-step").text
 
 
 # ---- contents in both shapes ----------------------------------------------------------------
@@ -303,7 +299,7 @@ def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday_router
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
     assert "ask an Onboarder to edit the connection" in alert.text
-    assert alert.find("a") is None
+    assert alert.find("a", href=reverse("connections:edit", args=[CONNECTION_ID])) is None
 
 
 # ---- managed connections are read-only ------------------------------------------------------
