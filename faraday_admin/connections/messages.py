@@ -560,6 +560,13 @@ def fix_message(problem: Problem, details: FixDetails) -> str:
 FORM_EXPIRED = "This form had expired. Check the details and submit again."
 MANAGED_ACTION = "This connection is managed by Faraday: ask Faraday support to change it."
 MANAGED_EDIT = "This connection is managed by Faraday and can't be edited here."
+DEMO_KEY_INSTALLED = (
+    "Demo: the key is now installed on the simulated warehouse, as your IT team would do it. "
+    "Press “I've done it — check again” to have Faraday sign in."
+)
+DEMO_KEY_NOT_INSTALLED = (
+    "Nothing was installed: this only works in demo mode, for a Snowflake or ClickHouse connection."
+)
 NOTHING_CHANGED = "You didn't change anything, so nothing was sent to Faraday."
 ALREADY_ARCHIVED = "This connection is already archived."
 NOT_ARCHIVED = "This connection isn't archived."

@@ -47,6 +47,11 @@ urlpatterns = [
         name="key-installed",
     ),
     path(
+        "<str:connection_id>/demo-install-key/",
+        views.demo_install_key_view,
+        name="demo-install-key",
+    ),
+    path(
         "<str:connection_id>/rotate/",
         views.connection_action_view,
         {"action": "rotate"},

@@ -31,7 +31,7 @@ from faraday_admin.connections.forms import (
 from faraday_admin.connections.handoff_views import handoff_from_create
 from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.paste import MAX_LENGTH as PASTE_MAX_LENGTH
-from faraday_admin.core import roles
+from faraday_admin.core import roles, upstream
 from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
 
 LIST_TEMPLATE = "connections/connection_list.html"
@@ -444,6 +444,17 @@ def connection_edit_view(request, connection_id: str):
         request, f"Saved changes to “{form.cleaned_data['name']}”. Faraday is checking it again."
     )
     return _redirect(request, _detail_url_following(connection.id))
+
+
+@permission_required(roles.FORCE_UPDATE_CONNECTION, raise_exception=True)
+@require_POST
+def demo_install_key_view(request, connection_id: str):
+    """Demo mode: install the key on the simulated warehouse, as IT would on the real one."""
+    if upstream.demo_install_public_key(connection_id):
+        messages.success(request, words.DEMO_KEY_INSTALLED)
+    else:
+        messages.error(request, words.DEMO_KEY_NOT_INSTALLED)
+    return _redirect(request, reverse("connections:detail", args=[connection_id]))
 
 
 @write_permission_required(roles.FORCE_UPDATE_CONNECTION, Action.FORCE_UPDATE)

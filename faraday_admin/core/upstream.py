@@ -24,6 +24,7 @@ from faraday_admin.faraday_client import (
     build_http_client,
 )
 from faraday_admin.faraday_client.retry import RETRY_STATUSES
+from faraday_admin.simulator import engine
 from faraday_admin.simulator.transport import SimulatorTransport
 
 SIMULATOR_BASE_URL = "http://simulator.invalid/v1"
@@ -127,6 +128,14 @@ def forget_cached_reads() -> None:
     setup = current_setup()
     if setup.api_key is not None:
         faraday_cache.invalidate(cache_scope(setup))
+
+
+def demo_install_public_key(connection_id: str) -> bool:
+    """Demo mode only: stand in for IT installing the connection's public key on the
+    (simulated) warehouse. False outside demo mode or for a connection without a key pair."""
+    if not current_setup().demo:
+        return False
+    return engine.install_public_key(connection_id)
 
 
 def get_faraday_client(
