@@ -361,6 +361,9 @@ def _read_database_url(parts: SplitResult, engine: str, port: int | None) -> Rea
         # go-mssqldb style: the path names an instance; the database is a query setting.
         if path:
             not_used.append("the instance name")
+    elif engine == "sftp":
+        if path:
+            not_used.append("the folder path")
     elif path:
         settings["database"] = path
     return _database(engine, settings, password, query, f"a {_ENGINE_WORDS[engine]} URL", not_used)

@@ -226,7 +226,7 @@ CASES = [
     ),
     (
         "sftp://drop:pw@files.example.com:2222/incoming",
-        {"host": "files.example.com", "port": "2222", "database": "incoming", "user": "drop"},
+        {"host": "files.example.com", "port": "2222", "user": "drop"},
         "pw",
         "sftp",
     ),
@@ -676,7 +676,7 @@ def test_proposed_types_exist_and_have_the_fields_read(text, fields, password, p
         assert type_key in types
     names = {f.name for f in types[proposed].fields}
     # The first proposal takes everything read, apart from a few extras a type lacks.
-    assert set(reading.fields) - names <= {"schema", "aws_region", "database"}
+    assert set(reading.fields) - names <= {"schema", "aws_region"}
 
 
 def test_the_password_never_shows_in_the_reading_repr_or_fields():
