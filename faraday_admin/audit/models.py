@@ -16,6 +16,8 @@ class Action(models.TextChoices):
     KEY_CLEAR = "key_clear", "Clear API key"
     KEY_TEST = "key_test", "Test API key"
     SIGN_IN = "sign_in", "Sign in"
+    HANDOFF_SEND = "handoff_send", "Send to IT (hand-off link)"
+    HANDOFF_WITHDRAW = "handoff_withdraw", "Withdraw hand-off link"
 
 
 class Outcome(models.TextChoices):

@@ -18,10 +18,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from faraday_admin.audit.models import Action, Outcome
+from faraday_admin.audit.services import audit_record
 from faraday_admin.catalog import get_catalog
 from faraday_admin.connections import services
 from faraday_admin.connections.forms import ConnectionForm
@@ -117,8 +120,23 @@ def handoff_create(*, creator, type_key: str, data) -> HandOff:
         expires_at=timezone.now() + timedelta(hours=settings.HANDOFF_EXPIRY_HOURS),
     )
     handoff.token_hash = _hash(handoff_token(handoff))
-    handoff.save()
+    with transaction.atomic():
+        handoff.save()
+        _audit(creator, Action.HANDOFF_SEND, handoff)
     return handoff
+
+
+def _audit(actor, action: Action, handoff: HandOff) -> None:
+    # The draft holds no secret; the link itself is never recorded, only when it expires.
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome=Outcome.SUCCESS,
+        connection_type=handoff.connection_type,
+        connection_name=handoff.name,
+        options={"type": handoff.connection_type, **handoff.values},
+        detail=f"hand-off {handoff.pk}, link valid until {handoff.expires_at:%Y-%m-%d %H:%M} UTC",
+    )
 
 
 def may_manage(user, handoff: HandOff) -> bool:
@@ -131,9 +149,12 @@ def handoff_revoke(*, user, handoff: HandOff) -> None:
     state = handoff_state(handoff)
     if state is not HandOffState.WAITING:
         raise HandOffClosed(handoff, state)
-    HandOff.objects.filter(pk=handoff.pk, used_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by_username=user.get_username()
-    )
+    with transaction.atomic():
+        withdrawn = HandOff.objects.filter(pk=handoff.pk, used_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by_username=user.get_username()
+        )
+        if withdrawn:
+            _audit(user, Action.HANDOFF_WITHDRAW, handoff)
     handoff.refresh_from_db()
 
 

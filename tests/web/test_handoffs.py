@@ -15,12 +15,14 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from faraday_admin.audit.models import AuditEntry, Outcome
+from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections import handoffs
 from faraday_admin.connections.models import ConnectionRecord, HandOff
 from tests.web.create_helpers import CANARY, CREATE_URL, form_data, issue_token
 
 HANDOFFS_URL = reverse("connections:handoffs")
+# The rows of creates, whether through the link or not (sending a link has rows of its own).
+CREATES = AuditEntry.objects.filter(action=Action.CREATE)
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +105,7 @@ def test_the_whole_life_of_a_link_with_exactly_one_post(
         ConnectionRecord.objects.get(faraday_id=handoff.faraday_id).created_by
         == signed_in_onboarder
     )
-    entry = AuditEntry.objects.get(outcome=Outcome.SUCCESS)
+    entry = CREATES.get(outcome=Outcome.SUCCESS)
     assert entry.actor == signed_in_onboarder
     assert entry.actor_username == f"via link from {signed_in_onboarder.get_username()}"
 
@@ -140,7 +142,7 @@ def test_a_faraday_error_keeps_the_link_open_for_a_corrected_submit(
     create_faraday.answer_create(None)
     assert it.post(link_of(handoff), fill_in(handoff)).status_code == 302
     assert create_faraday.create_calls == 2
-    rows = AuditEntry.objects.order_by("pk")
+    rows = CREATES.order_by("pk")
     assert [r.outcome for r in rows] == [Outcome.FARADAY_ERROR, Outcome.SUCCESS]
     assert {r.actor_username for r in rows} == {
         f"via link from {signed_in_onboarder.get_username()}"
@@ -154,7 +156,7 @@ def test_an_invalid_fill_in_is_refused_here_audited_and_sends_nothing(
     response = Client().post(link_of(handoff), fill_in(handoff, password="", port="x"))
     assert response.status_code == 422
     assert create_faraday.create_calls == 0
-    assert AuditEntry.objects.get().outcome == Outcome.REJECTED
+    assert CREATES.get().outcome == Outcome.REJECTED
 
 
 def test_an_expired_link_says_so_and_whom_to_ask(client, signed_in_onboarder, create_faraday):
@@ -308,6 +310,7 @@ def test_after_use_the_link_shows_only_the_new_connections_status(
     create_faraday.router.get(f"/connections/{created['id']}").respond(
         200, json={**created, "status": "error", "status_error": "Access denied for user"}
     )
+    cache.clear()  # a cache lifetime later: the shared cache asks Faraday again
     failed = html.unescape(it.get(status_url).content.decode())
     assert "Access denied for user" in failed
     assert "Who can fix this:</strong> your IT team" in failed
@@ -331,3 +334,22 @@ def test_a_submission_while_another_is_with_faraday_sends_nothing(
     response = Client().post(link_of(handoff), fill_in(handoff))
     assert response.status_code == 409
     assert create_faraday.create_calls == 0
+
+
+def test_sending_and_withdrawing_a_link_are_audited_without_the_secret_or_the_link(
+    client, signed_in_onboarder
+):
+    handoff = send_to_it(client, signed_in_onboarder)
+    token = handoffs.handoff_token(handoff)
+
+    client.post(reverse("connections:handoff-revoke", args=[handoff.pk]))
+
+    sent, withdrawn = AuditEntry.objects.order_by("id")
+    assert (sent.action, sent.outcome) == ("handoff_send", Outcome.SUCCESS)
+    assert (withdrawn.action, withdrawn.outcome) == ("handoff_withdraw", Outcome.SUCCESS)
+    for entry in (sent, withdrawn):
+        assert entry.actor_username == signed_in_onboarder.username
+        assert (entry.connection_type, entry.connection_name) == ("mysql", "Shop DB")
+        stored = repr(AuditEntry.objects.filter(pk=entry.pk).values().get())
+        assert CANARY not in stored and token not in stored
+    assert sent.options["host"] == handoff.values["host"]
