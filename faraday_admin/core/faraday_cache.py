@@ -184,6 +184,10 @@ def _fill_once(scope, name, head_key, fetch, parse) -> Read:
     while True:
         if cache.add(lock_key, 1, timeout=ceil(lock_seconds)):
             try:
+                # The previous holder may have filled it between our miss and our lock.
+                found = _cached(scope, name, head_key, parse)
+                if found is not None:
+                    return Read(found)
                 return _fill(scope, name, head_key, fetch, parse)
             finally:
                 cache.delete(lock_key)

@@ -243,3 +243,23 @@ def test_reads_ask_faraday_again_once_the_back_off_ends(shared_cache):
     upstream.fail = None
 
     assert read(SCOPE, "connections", upstream, parse).value == "answer 2"
+
+
+def test_a_miss_that_wins_the_lock_after_a_fill_reads_that_fill(shared_cache, monkeypatch):
+    """Missed just before another request stored its answer and let go of the lock: taking the
+    lock next must not ask Faraday a second time."""
+    upstream = Upstream()
+    read(SCOPE, "connections", upstream, parse)  # the other request's fill
+    looks = []
+    real_cached = faraday_cache._cached
+
+    def missed_once(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real_cached(*args)
+
+    monkeypatch.setattr(faraday_cache, "_cached", missed_once)
+
+    value = read(SCOPE, "connections", upstream, parse).value
+
+    assert value == "answer 1"
+    assert upstream.calls == 1

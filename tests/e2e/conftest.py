@@ -216,7 +216,9 @@ def create_in_simulator(e2e_settings) -> Callable:
     from faraday_admin.core.upstream import get_faraday_client
 
     def create(name: str, **options):
-        return get_faraday_client().create_connection(name=name, options=options)
+        created = get_faraday_client().create_connection(name=name, options=options)
+        _changed_in_faraday()
+        return created
 
     return create
 
@@ -231,3 +233,12 @@ def finish_check(connection_id: str) -> None:
 
     past = timezone.now() - timedelta(seconds=CYCLE_SECONDS * 2)
     assert SimulatedConnection.objects.filter(id=connection_id).update(cycle_started_at=past) == 1
+    _changed_in_faraday()
+
+
+def _changed_in_faraday() -> None:
+    """A change made in Faraday itself shows within one cache lifetime (5 s); the tests don't
+    wait that long for it, so the cached reads are dropped as that lifetime ending would."""
+    from faraday_admin.core.upstream import forget_cached_reads
+
+    forget_cached_reads()

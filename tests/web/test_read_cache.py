@@ -47,6 +47,13 @@ def _names(response) -> list[str]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _long_cache_lifetime(settings):
+    """Long enough that a slow (busy) machine doesn't see an entry expire mid-test; the tests
+    about the lifetime set their own."""
+    settings.FARADAY_CACHE_SECONDS = 60
+
+
 @pytest.fixture
 def admin_client(db) -> Client:
     client = Client()
