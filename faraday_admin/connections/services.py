@@ -94,8 +94,9 @@ class _AuditDraft:
 
     def begin(self) -> None:
         """Record the attempt as sent, outcome pending, before anything is sent: should the
-        database fail once Faraday has answered, the row still says who sent what, and when."""
-        with transaction.atomic(durable=True):
+        database fail once Faraday has answered, the row still says who sent what, and when.
+        Committed on its own because requests aren't atomic (ATOMIC_REQUESTS stays off)."""
+        with transaction.atomic():
             self.entry = audit_record(
                 actor=self.actor,
                 action=self.action,
