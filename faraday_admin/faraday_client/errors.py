@@ -149,8 +149,9 @@ class LimitReached(ApiError):
     """The account has reached its limit for this kind of resource."""
 
 
-class _AskedToWait(ApiError):
-    """An answer that may say when to come back: `retry_after` seconds, if Faraday said."""
+class _MayAskToWait:
+    """Mixed into an error whose answer may say when to come back: `retry_after` seconds, from
+    its Retry-After header, if it had one."""
 
     def __init__(
         self, message: str | None = None, *, retry_after: float | None = None, **kwargs: Any
@@ -160,6 +161,10 @@ class _AskedToWait(ApiError):
 
     def _extra_repr_fields(self) -> dict[str, Any]:
         return {"retry_after": self.retry_after}
+
+
+class _AskedToWait(_MayAskToWait, ApiError):
+    """An answer that may say when to come back: `retry_after` seconds, if Faraday said."""
 
 
 class RateLimited(_AskedToWait):
@@ -198,18 +203,9 @@ class NetworkError(FaradayError):
         return {"kind": self.kind}
 
 
-class BadResponse(FaradayError):
+class BadResponse(_MayAskToWait, FaradayError):
     """An answer arrived but could not be read as what the endpoint promises; `retry_after`
     is the seconds its Retry-After header asked for (a gateway's 503 page may say), if any."""
-
-    def __init__(
-        self, message: str | None = None, *, retry_after: float | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
-
-    def _extra_repr_fields(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after}
 
 
 _CLASS_BY_CODE: dict[str, type[ApiError]] = {
