@@ -134,10 +134,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sign-in throttling (django-axes): after SIGN_IN_FAILURE_LIMIT failures for one user name, or
-# from one address, that name or address is locked out for SIGN_IN_COOLOFF_MINUTES (a further
-# failure meanwhile starts the wait again). Applies to /login/ and /admin/login/ alike; an Admin
-# unlocks early by deleting the entry under "Access attempts" in /admin/.
 # Single sign-on with the company's identity provider (OpenID Connect, mozilla-django-oidc):
 # on when the issuer, client id and secret are all set. Endpoints come from the issuer's
 # discovery document. People are created on first sign-in with no role; with OIDC_ROLE_MAP
@@ -162,6 +158,10 @@ AUTHENTICATION_BACKENDS = [
     *(["faraday_admin.core.oidc.CompanySignOnBackend"] if OIDC_ENABLED else []),
     *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_SIGN_IN else []),
 ]
+# Sign-in throttling (django-axes): after SIGN_IN_FAILURE_LIMIT failures for one user name, or
+# from one address, that name or address is locked out for SIGN_IN_COOLOFF_MINUTES (a further
+# failure meanwhile starts the wait again). Applies to /login/ and /admin/login/ alike; an Admin
+# unlocks early by deleting the entry under "Access attempts" in /admin/.
 AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
