@@ -71,6 +71,7 @@ PAGES = (
     Page("connections:force-update", ONBOARDER, connection="postgres"),
     Page("connections:rotate", ADMIN, connection="snowflake"),
     Page("connections:key-installed", ONBOARDER, method="POST", connection="snowflake", ok=302),
+    Page("connections:demo-install-key", ONBOARDER, method="POST", connection="snowflake", ok=302),
     Page("audit:list", VIEWER),
     Page("audit:export", VIEWER),
     Page("core:settings", ADMIN),
