@@ -48,6 +48,21 @@ def _prepare(username: str, password: str):
     return User.objects.create_superuser(username, password=password)
 
 
+def _server_figures(label: str, server_run, **kwargs) -> list:
+    """The figures of a run that starts servers; its failure is one failing row, not the end of
+    the bench."""
+    # Imported where main() imports them: once Django is set up.
+    from load import LoadError
+    from results import Result
+
+    try:
+        return server_run(**kwargs)
+    except LoadError as error:
+        print(f"{label.capitalize()} failed: {error}", file=sys.stderr)
+        reason = str(error).splitlines()[0]
+        return [Result(label, f"could not run: {reason}", "runs", False)]
+
+
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="faraday-bench-"))
     username, password = "bench", secrets.token_urlsafe(16)
@@ -64,7 +79,7 @@ def main() -> int:
         import inprocess
         import load
         import scaleout
-        from results import Result, table
+        from results import table
 
         started = time.monotonic()
         user = _prepare(username, password)
@@ -74,34 +89,16 @@ def main() -> int:
         with fake.router():
             results = inprocess.run(fake, user)
         print("Load run: simulator + gunicorn + wrk on 127.0.0.1…", file=sys.stderr)
-        try:
-            # INFO: the simulator logs each request it answers, which the run counts.
-            results += load.run(
-                env={**env, "LOG_LEVEL": "INFO"},
-                workdir=workdir,
-                username=username,
-                password=password,
-            )
-        except load.LoadError as error:
-            print(f"Load run failed: {error}", file=sys.stderr)
-            reason = str(error).splitlines()[0]
-            results.append(Result("load run", f"could not run: {reason}", "runs", False))
+        # INFO: the simulator logs each request it answers, which the runs count.
+        server_env = {**env, "LOG_LEVEL": "INFO"}
+        logins = {"workdir": workdir, "username": username, "password": password}
+        results += _server_figures("load run", load.run, env=server_env, **logins)
         print(
             f"Scale-out run: {scaleout.VIEWERS} viewers for {scaleout.WINDOW_S} s, then "
             f"{scaleout.FRESHNESS_TRIES} creates…",
             file=sys.stderr,
         )
-        try:
-            results += scaleout.run(
-                env={**env, "LOG_LEVEL": "INFO"},
-                workdir=workdir,
-                username=username,
-                password=password,
-            )
-        except load.LoadError as error:
-            print(f"Scale-out run failed: {error}", file=sys.stderr)
-            reason = str(error).splitlines()[0]
-            results.append(Result("scale-out run", f"could not run: {reason}", "runs", False))
+        results += _server_figures("scale-out run", scaleout.run, env=server_env, **logins)
     except Exception as error:  # anything else means no figures at all: say why, exit 2
         traceback.print_exc()
         print(f"bench could not run: {type(error).__name__}: {error}", file=sys.stderr)
