@@ -31,7 +31,8 @@ CHROMIUM_ARGS = [
 ]
 E2E_DIR = Path(__file__).resolve().parent
 AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = E2E_DIR.parents[1] / "artifacts" / "e2e"
+# scripts/test runs the SQLite and PostgreSQL passes at once, each into its own folder.
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS_DIR") or E2E_DIR.parents[1] / "artifacts" / "e2e")
 PASSWORD = "correct horse battery staple 42"
 # Long enough that a fresh connection is still checking when the list first renders, short
 # enough that the list's 5 s poll sees it finish well within the tests' 15 s waits.
