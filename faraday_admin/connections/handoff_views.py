@@ -18,14 +18,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from faraday_admin.catalog import get_catalog
-from faraday_admin.connections import handoffs, selectors, services
-from faraday_admin.connections import messages as words
+from faraday_admin.connections import handoffs, problems, selectors, services
 from faraday_admin.connections.forms import carried_values, form_class_for
 from faraday_admin.connections.handoffs import HandOffState
-from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.models import HandOff
 from faraday_admin.core import roles
-from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
+from faraday_admin.core.problems import describe_error
+from faraday_admin.faraday_client import FaradayError, NotFound
 
 LIST_TEMPLATE = "connections/handoff_list.html"
 LINK_TEMPLATE = "connections/handoff_link.html"
@@ -165,22 +164,14 @@ def handoff_open_view(request, token: str):
     if request.method == "GET":
         form = form_class(initial={"name": handoff.name, **handoff.values})
         return _render_link(request, handoff, form, token)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        handoffs.handoff_rejected(handoff=handoff, form=form)
-        return _render_link(request, handoff, form, token, status=422)
     try:
-        handoffs.handoff_submit(handoff=handoff, form=form)
+        handoffs.handoff_submit(handoff=handoff, data=request.POST)
     except handoffs.HandOffClosed as closed:
         return _closed(request, state=closed.state, handoff=closed.handoff, status=409)
-    except ValidationFailed as error:
-        services.validation_errors_onto_form(form, error.validation_errors)
+    except services.WriteFailed as failed:
+        status = 502 if failed.reason is services.Reason.UPSTREAM else 422
         return _render_link(
-            request, handoff, form, token, problem=describe_error(error), status=422
-        )
-    except FaradayError as error:
-        return _render_link(
-            request, handoff, form, token, problem=describe_error(error), status=502
+            request, handoff, failed.form, token, problem=failed.problem, status=status
         )
     return redirect(reverse("handoff:open", args=[token]))
 
@@ -224,6 +215,6 @@ def handoff_status_view(request, token: str):
     context |= {
         "row": row,
         "connection": row.connection,
-        "status_problem": words.status_problem(row.connection, connection_type),
+        "status_problem": problems.status_problem(row.connection, connection_type),
     }
     return render(request, template, context)

@@ -23,7 +23,7 @@ from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
 from faraday_admin.core import roles, selectors, services
 from faraday_admin.core.forms import ApiKeyForm
-from faraday_admin.core.messages import describe_key_test_error
+from faraday_admin.core.key_test_problems import describe_key_test_error
 from faraday_admin.core.upstream import current_setup
 from faraday_admin.faraday_client import FaradayError
 

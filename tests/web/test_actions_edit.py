@@ -11,8 +11,6 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections import services
-from faraday_admin.connections.forms import edit_form
-from faraday_admin.faraday_client import Connection
 from tests.web.list_helpers import (
     CANARY,
     CONNECTION_ID,
@@ -450,13 +448,15 @@ def test_edit_hides_typed_secrets_from_error_reports(client, editor, faraday):
     assert post["name"] != FORM["name"]  # every POST value is hidden, not a list of names
 
 
-def test_connection_update_service_refuses_a_managed_connection_without_sending(editor, faraday):
-    connection = Connection.from_json({**STORED, "managed": True})
-    form = edit_form(connection, FORM)
-    assert form.is_valid()
+def test_connection_update_service_reads_fresh_and_refuses_a_managed_connection_unsent(
+    editor, faraday
+):
+    faraday.get(PATH).respond(json={**STORED, "managed": True})
 
-    with pytest.raises(services.ActionRefused):
-        services.connection_update(actor=editor, connection=connection, form=form)
+    with pytest.raises(services.WriteFailed, match="managed by Faraday") as failed:
+        services.connection_update(actor=editor, connection_id=CONNECTION_ID, data=FORM)
 
+    assert failed.value.reason is services.Reason.REFUSED
     assert upstream_writes(faraday) == []
-    assert AuditEntry.objects.count() == 0
+    refused = AuditEntry.objects.get()
+    assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)

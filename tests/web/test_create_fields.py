@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.utils.html import escape
 
 from faraday_admin.catalog import FieldSpec, get_catalog
-from faraday_admin.connections.messages import FIELD_HELP, description_html
+from faraday_admin.connections.field_help import FIELD_HELP, description_html
 from faraday_admin.connections.models import SubmissionToken
 from tests.web.create_helpers import (
     ALL_TYPES,

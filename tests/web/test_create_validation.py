@@ -4,7 +4,7 @@ import pytest
 
 from faraday_admin.audit.models import AuditEntry, Outcome
 from faraday_admin.catalog import get_catalog
-from faraday_admin.connections.messages import PATTERN_HINTS
+from faraday_admin.connections.field_help import PATTERN_HINTS
 from faraday_admin.connections.models import SubmissionToken
 from tests.web.create_helpers import (
     CREATE_URL,

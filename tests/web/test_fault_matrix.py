@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
-from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.core import roles, upstream
+from faraday_admin.core.problems import describe_error
 from faraday_admin.faraday_client import (
     AuthFailed,
     BadRequest,

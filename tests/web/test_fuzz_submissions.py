@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from faraday_admin.catalog import FieldSpec, get_catalog
+from faraday_admin.connections.field_help import pattern_hint
 from faraday_admin.connections.forms import form_class_for
-from faraday_admin.connections.messages import pattern_hint
 from tests.ecmascript import node_verdicts
 from tests.web.create_helpers import (
     ALL_TYPES,
