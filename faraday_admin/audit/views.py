@@ -83,7 +83,7 @@ def entry_csv_row(entry: AuditEntry) -> list[Any]:
         entry.http_status,
         entry.duration_ms,
         json.dumps(entry.options, ensure_ascii=False, sort_keys=True) if entry.options else "",
-        entry.detail,
+        entry.detail_text,
     ]
     return [safe_cell(value) for value in row]
 

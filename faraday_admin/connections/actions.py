@@ -12,35 +12,33 @@ from typing import Any
 
 from faraday_admin.audit.models import Action
 from faraday_admin.catalog import KEY_PAIR_TYPES
-from faraday_admin.connections import refusals
+from faraday_admin.connections.refusals import Refusal
 from faraday_admin.connections.selectors import ConnectionDetail
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import FaradayClient
 
 
-def _managed(detail: ConnectionDetail) -> str:
-    return refusals.MANAGED_ACTION if detail.row.connection.managed else ""
+def _managed(detail: ConnectionDetail) -> Refusal | None:
+    return Refusal("managed_action") if detail.row.connection.managed else None
 
 
-def _still_used(detail: ConnectionDetail) -> str:
+def _still_used(detail: ConnectionDetail) -> Refusal | None:
     if not detail.dependents:
-        return ""
+        return None
     archived = sum(1 for ref in detail.dependents if ref.archived_at is not None)
-    return refusals.still_used_by(len(detail.dependents), archived)
+    return Refusal("still_used", {"count": len(detail.dependents), "archived": archived})
 
 
-def _not_key_pair(detail: ConnectionDetail) -> str:
-    if detail.row.connection.type in KEY_PAIR_TYPES:
-        return ""
-    return refusals.key_pair_only(KEY_PAIR_TYPES)
+def _not_key_pair(detail: ConnectionDetail) -> Refusal | None:
+    return None if detail.row.connection.type in KEY_PAIR_TYPES else Refusal("key_pair_only")
 
 
-def _archived(detail: ConnectionDetail) -> str:
-    return refusals.ALREADY_ARCHIVED if detail.row.connection.is_archived else ""
+def _archived(detail: ConnectionDetail) -> Refusal | None:
+    return Refusal("already_archived") if detail.row.connection.is_archived else None
 
 
-def _not_archived(detail: ConnectionDetail) -> str:
-    return "" if detail.row.connection.is_archived else refusals.NOT_ARCHIVED
+def _not_archived(detail: ConnectionDetail) -> Refusal | None:
+    return None if detail.row.connection.is_archived else Refusal("not_archived")
 
 
 # A call to Faraday: the client, the connection's id and type, and whether to cascade.
@@ -59,8 +57,8 @@ class LifecycleAction:
     explanation: str
     done: str  # the success message; {name} is the connection's name
     send: Send
-    # This app's own rules, in order: each gives the refusal's words, or "" to let it through.
-    rules: tuple[Callable[[ConnectionDetail], str], ...] = ()
+    # This app's own rules, in order: each gives its Refusal, or None to let the action through.
+    rules: tuple[Callable[[ConnectionDetail], Refusal | None], ...] = ()
     shows_dependents: bool = False
     offers_cascade: bool = False
     # Where the person lands after it is sent: the detail page, following its status, or the list.

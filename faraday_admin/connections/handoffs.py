@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, Outcome
 from faraday_admin.audit.services import audit_record
 from faraday_admin.catalog import get_catalog
@@ -135,7 +136,10 @@ def _audit(actor, action: Action, handoff: HandOff) -> None:
         connection_type=handoff.connection_type,
         connection_name=handoff.name,
         options={"type": handoff.connection_type, **handoff.values},
-        detail=f"hand-off {handoff.pk}, link valid until {handoff.expires_at:%Y-%m-%d %H:%M} UTC",
+        detail=Detail(
+            "handoff",
+            {"handoff": handoff.pk, "valid_until": f"{handoff.expires_at:%Y-%m-%d %H:%M}"},
+        ),
     )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from faraday_admin.catalog import ConnectionType, get_catalog
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
 from faraday_admin.connections.problems import and_join
 
 # ---- refusals this app makes itself ---------------------------------------------------------
@@ -84,3 +88,36 @@ def pasted_password_unused(connection_type: ConnectionType) -> str:
         f"The password in what you pasted isn't used: {connection_type.label} connections have "
         "no password field."
     )
+
+
+# ---- a refusal as data: what the audit row stores, worded again wherever it is shown ----------
+
+_REFUSAL_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "managed_action": lambda d: MANAGED_ACTION,
+    "managed_edit": lambda d: MANAGED_EDIT,
+    "unknown_type_edit": lambda d: unknown_type_edit(d["type"]),
+    "still_used": lambda d: still_used_by(d["count"], d["archived"]),
+    "key_pair_only": lambda d: key_pair_only(KEY_PAIR_TYPES),
+    "already_archived": lambda d: ALREADY_ARCHIVED,
+    "not_archived": lambda d: NOT_ARCHIVED,
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A write this app won't send: a code from _REFUSAL_WORDS and the data it is worded from."""
+
+    code: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _REFUSAL_WORDS[self.code](self.data)
+
+    @property
+    def audit_data(self) -> dict[str, Any]:
+        return {"refusal": self.code, **self.data}
+
+
+def refused_audit_words(data: Mapping[str, Any]) -> str:
+    """An audit row's "refused" detail in words (registered with audit.details)."""
+    return f"not sent: {Refusal(data['refusal'], data)}"

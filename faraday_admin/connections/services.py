@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import (
     audit_complete,
@@ -43,6 +44,7 @@ from faraday_admin.connections.forms import (
 )
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.connections.problems import describe_action_error
+from faraday_admin.connections.refusals import Refusal
 from faraday_admin.connections.selectors import ConnectionDetail
 from faraday_admin.core.crypto import encrypt
 from faraday_admin.core.problems import Problem, describe_error
@@ -151,7 +153,7 @@ class _AuditDraft:
                 faraday_connection_id=self.connection_id,
                 options=self.options,
                 secret_names=self.secret_names,
-                detail="sent, outcome pending",
+                detail=Detail("pending"),
                 actor_label=self.actor_label,
             )
 
@@ -162,7 +164,7 @@ class _AuditDraft:
         started: float | None = None,
         error: FaradayError | None = None,
         http_status: int | None = None,
-        detail: str = "",
+        detail: Detail | None = None,
     ):
         duration_ms = None if started is None else round((time.monotonic() - started) * 1000)
         if self.entry is not None:
@@ -278,7 +280,7 @@ def _find_created(client, *, name: str, type_key: str, since) -> Connection | No
 
 
 def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> WriteFailed:
-    draft.write(Outcome.REJECTED, detail="; ".join(sorted(form.errors)))
+    draft.write(Outcome.REJECTED, detail=Detail("form_invalid", {"fields": sorted(form.errors)}))
     return WriteFailed(Reason.INVALID, form=form)
 
 
@@ -320,11 +322,7 @@ def connection_create(
             actor_label=actor_label,
         ).write(
             Outcome.REJECTED,
-            detail=(
-                "not sent: a connection type this app doesn't know"
-                if type_key
-                else "not sent: no connection type chosen"
-            ),
+            detail=Detail("unknown_type" if type_key else "no_type"),
         )
         raise WriteFailed(Reason.INVALID)
     connection_type: ConnectionType = get_catalog().types[type_key]
@@ -360,7 +358,7 @@ def connection_create(
     try:
         claimed = _token_claim(user=actor, token=token)
     except SubmissionTokenUnknown:
-        draft.write(Outcome.REJECTED, detail="not sent: the form's one-time code wasn't recognised")
+        draft.write(Outcome.REJECTED, detail=Detail("token_unknown"))
         # Not a double submission: keep what was typed and let the person send it again.
         form.add_error(None, refusals.FORM_EXPIRED)
         raise WriteFailed(
@@ -368,7 +366,7 @@ def connection_create(
         ) from None
     except SubmissionAlreadyUsed as used:
         draft.connection_id = used.faraday_id
-        draft.write(Outcome.REJECTED, detail="not sent: this form was already submitted")
+        draft.write(Outcome.REJECTED, detail=Detail("already_submitted"))
         raise WriteFailed(
             Reason.ALREADY_SUBMITTED,
             refusals.ALREADY_SUBMITTED_FOUND if used.faraday_id else refusals.ALREADY_SUBMITTED,
@@ -386,7 +384,7 @@ def connection_create(
         client = get_faraday_client()
         sent_at = timezone.now()
         connection = client.create_connection(name=name, options=options)
-        http_status, detail = client.last_status, ""
+        http_status, detail = client.last_status, None
     except FaradayError as error:
         if sent_at is not None:
             forget_cached_reads()  # it may have landed
@@ -400,7 +398,7 @@ def connection_create(
             raise _upstream_failed(error, form) from error
         # The POST's own answer never arrived (or was a gateway's): no status to record.
         connection, http_status = found, None
-        detail = f"found in the list after an unclear answer ({_error_label(error)})"
+        detail = Detail("found_after_unclear_answer", {"answer": _error_label(error)})
     forget_cached_reads()
     with transaction.atomic():
         ConnectionRecord.objects.update_or_create(
@@ -629,19 +627,19 @@ def _read_first(read: Callable[[], T], draft: _AuditDraft | None, *, gone: str =
         return read()
     except FaradayError as error:
         if draft is not None:
-            detail = "not sent: reading the connection first failed"
-            if isinstance(error, NetworkError):
-                detail += f" (network fault: {error.kind})"
-            draft.write(outcome_for_error(error), error=error, detail=detail)
+            network = {"network": error.kind} if isinstance(error, NetworkError) else {}
+            draft.write(
+                outcome_for_error(error), error=error, detail=Detail("read_failed", network)
+            )
         problem = describe_error(error, has_fields=False)
         if isinstance(error, NotFound):
             raise WriteFailed(Reason.GONE, gone or problem.title, problem=problem) from error
         raise WriteFailed(Reason.UNREADABLE, problem.title, problem=problem) from error
 
 
-def _refused(draft: _AuditDraft, refusal: str, **context) -> WriteFailed:
-    draft.write(Outcome.REJECTED, detail=f"not sent: {refusal}")
-    return WriteFailed(Reason.REFUSED, refusal, **context)
+def _refused(draft: _AuditDraft, refusal: Refusal, **context) -> WriteFailed:
+    draft.write(Outcome.REJECTED, detail=Detail("refused", refusal.audit_data))
+    return WriteFailed(Reason.REFUSED, str(refusal), **context)
 
 
 def _connection_draft(actor, action: Action, connection: Connection, **fields) -> _AuditDraft:
@@ -658,14 +656,14 @@ def _connection_draft(actor, action: Action, connection: Connection, **fields) -
 # ---- edit -----------------------------------------------------------------------------------
 
 
-def connection_edit_refusal(connection: Connection) -> str:
+def connection_edit_refusal(connection: Connection) -> Refusal | None:
     """Why this app may not edit the connection (managed, or of a type the catalog doesn't
-    describe), in plain words; "" when it may."""
+    describe); None when it may."""
     if connection.managed:
-        return refusals.MANAGED_EDIT
+        return Refusal("managed_edit")
     if get_catalog().get(connection.type) is None:
-        return refusals.unknown_type_edit(connection.type)
-    return ""
+        return Refusal("unknown_type_edit", {"type": connection.type})
+    return None
 
 
 def connection_edit_open(*, connection_id: str) -> Connection:
@@ -673,7 +671,7 @@ def connection_edit_open(*, connection_id: str) -> Connection:
     UNREADABLE or REFUSED; nothing is audited, as reading a page is no attempt."""
     connection = _read_first(lambda: selectors.connection_get(connection_id=connection_id), None)
     if refusal := connection_edit_refusal(connection):
-        raise WriteFailed(Reason.REFUSED, refusal, connection=connection)
+        raise WriteFailed(Reason.REFUSED, str(refusal), connection=connection)
     return connection
 
 
@@ -732,12 +730,15 @@ def connection_update(*, actor, connection_id: str, data: Mapping[str, Any]) -> 
 # ---- lifecycle actions ----------------------------------------------------------------------
 
 
-def connection_action_refusal(*, action: LifecycleAction, detail: ConnectionDetail) -> str:
-    """Why this app won't send `action` for the connection, in plain words; "" when it will."""
+def connection_action_refusal(
+    *, action: LifecycleAction, detail: ConnectionDetail
+) -> Refusal | None:
+    """Why this app won't send `action` for the connection (its str() says it in plain words);
+    None when it will."""
     for rule in action.rules:
         if refusal := rule(detail):
             return refusal
-    return ""
+    return None
 
 
 def connection_action_open(*, connection_id: str) -> ConnectionDetail:
@@ -853,8 +854,7 @@ def audit_reconcile_pending(*, now=None) -> int:
                 settled += audit_complete(
                     entry,
                     outcome=Outcome.UNCONFIRMED,
-                    detail="sent; the app lost track of Faraday's answer. Check the "
-                    "connection in Faraday.",
+                    detail=Detail("lost_track"),
                 )
         except FaradayError:
             break  # Faraday can't be read now: one wait is enough, the rest stay pending
@@ -882,8 +882,7 @@ def _reconcile_create(entry: AuditEntry, listing: Sequence[Connection]) -> bool:
         return audit_complete(
             entry,
             outcome=Outcome.NOT_FOUND_LATER,
-            detail="checked later: no connection of this name and type was created in Faraday "
-            "at that time",
+            detail=Detail("not_created_later"),
         )
     found = min(matches, key=lambda c: c.created_at)
     ConnectionRecord.objects.get_or_create(
@@ -899,7 +898,7 @@ def _reconcile_create(entry: AuditEntry, listing: Sequence[Connection]) -> bool:
         entry,
         outcome=Outcome.CONFIRMED_LATER,
         faraday_connection_id=found.id,
-        detail="checked later: Faraday has it (found by name, type and time)",
+        detail=Detail("created_later"),
     )
 
 
@@ -907,11 +906,9 @@ def _reconcile_delete(entry: AuditEntry, client: FaradayClient) -> bool:
     try:
         client.get_connection(entry.faraday_connection_id)
     except NotFound:
-        return audit_complete(
-            entry, outcome=Outcome.CONFIRMED_LATER, detail="checked later: the connection is gone"
-        )
+        return audit_complete(entry, outcome=Outcome.CONFIRMED_LATER, detail=Detail("gone_later"))
     return audit_complete(
         entry,
         outcome=Outcome.NOT_FOUND_LATER,
-        detail="checked later: the connection still exists in Faraday",
+        detail=Detail("still_there_later"),
     )

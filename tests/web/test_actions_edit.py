@@ -140,7 +140,7 @@ def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, ed
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.REJECTED)
     assert entry.faraday_connection_id == CONNECTION_ID
-    assert entry.detail == "host; name"
+    assert entry.detail_text == "host; name"
     assert entry.options["password"] == AuditEntry.SECRET_MARKER
     assert CANARY not in str(entry.options)
     form = parse(response).find("form", id="edit-form")
@@ -171,7 +171,7 @@ def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, f
     refused = AuditEntry.objects.get()  # the POST only: opening the page is no attempt
     assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)
     assert refused.faraday_connection_id == CONNECTION_ID
-    assert refused.detail.startswith("not sent: This connection is managed by Faraday")
+    assert refused.detail_text.startswith("not sent: This connection is managed by Faraday")
 
 
 def test_edit_without_permission_is_403_and_reaches_no_upstream(client, django_user_model, faraday):
@@ -385,7 +385,7 @@ def test_edit_post_whose_first_read_fails_is_audited_and_shows_the_banner(
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.NETWORK_FAULT)
     assert entry.faraday_connection_id == CONNECTION_ID
-    assert entry.detail.startswith("not sent: reading the connection first failed")
+    assert entry.detail_text.startswith("not sent: reading the connection first failed")
 
 
 def test_htmx_save_whose_first_read_fails_puts_the_banner_above_the_form_as_typed(

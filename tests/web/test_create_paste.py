@@ -312,7 +312,7 @@ def test_the_held_password_is_sent_to_faraday_when_the_field_is_left_blank(
     assert create_faraday.create_bodies()[0]["options"]["password"] == CANARY
     assert SubmissionToken.objects.get(token=token).pasted_password == ""
     [entry] = AuditEntry.objects.all()
-    assert CANARY not in str(entry.options) + entry.detail
+    assert CANARY not in str(entry.options) + str(entry.detail_data) + entry.detail_text
     create_faraday.detail_routes(create_faraday.created[0])
     detail = client.get(f"/connections/{create_faraday.created[0]['id']}/")
     assert detail.status_code == 200

@@ -37,7 +37,7 @@ def assert_no_canary(*responses):
 def assert_audit_masks_canary():
     for entry in AuditEntry.objects.all():
         assert CANARY not in str(entry.options)
-        assert CANARY not in entry.detail
+        assert CANARY not in entry.detail_text + str(entry.detail_data)
 
 
 @pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)

@@ -46,7 +46,7 @@ def assert_created_once(create_faraday, user, *, type_key: str, name: str) -> st
 def assert_refusal_audited(detail: str, *, connection_id: str = "") -> None:
     """The locally refused attempt has its own audit row; nothing was sent for it."""
     refused = AuditEntry.objects.get(outcome=Outcome.REJECTED)
-    assert (refused.action, refused.detail) == (Action.CREATE, detail)
+    assert (refused.action, refused.detail_text) == (Action.CREATE, detail)
     assert refused.faraday_connection_id == connection_id
 
 
@@ -305,7 +305,7 @@ def test_create_without_a_known_type_sends_nothing_and_is_audited(
     assert create_faraday.create_calls == 0
     refused = AuditEntry.objects.get()
     assert (refused.action, refused.outcome) == (Action.CREATE, Outcome.REJECTED)
-    assert (refused.connection_type, refused.detail) == (recorded, detail)
+    assert (refused.connection_type, refused.detail_text) == (recorded, detail)
 
 
 def test_another_users_token_sends_nothing(
@@ -495,7 +495,10 @@ def test_gateway_error_when_faraday_did_create_it_counts_as_success_without_a_se
     assert (audit.outcome, audit.faraday_connection_id) == (Outcome.SUCCESS, landed["id"])
     # The POST's own answer was a gateway's, not Faraday's: no status of Faraday's to record.
     assert audit.http_status is None
-    assert audit.detail == f"found in the list after an unclear answer (HTTP {answer.status_code})"
+    assert (
+        audit.detail_text
+        == f"found in the list after an unclear answer (HTTP {answer.status_code})"
+    )
 
 
 @pytest.mark.parametrize("status", [500, 501])
@@ -524,7 +527,7 @@ def test_read_timeout_adoption_is_audited_without_an_http_status(
 
     audit = AuditEntry.objects.get()
     assert audit.http_status is None  # the lookup's 200 is not the create's answer
-    assert audit.detail == "found in the list after an unclear answer (read_timeout)"
+    assert audit.detail_text == "found in the list after an unclear answer (read_timeout)"
 
 
 def test_create_builds_the_options_payload_once(

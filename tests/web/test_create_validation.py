@@ -181,7 +181,7 @@ def test_refused_submission_is_audited_once_as_rejected_with_the_secret_masked(
     assert audit.outcome == Outcome.REJECTED
     assert audit.options["host"] == "http://db.example.com"
     assert audit.options["password"] == AuditEntry.SECRET_MARKER
-    assert "host" in audit.detail
+    assert "host" in audit.detail_text
 
 
 def test_refused_submission_leaves_the_token_usable(client, create_faraday, mysql_data):

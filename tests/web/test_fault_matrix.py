@@ -405,7 +405,7 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
     assert audit.options["password"] == AuditEntry.SECRET_MARKER
     assert PASSWORD not in str(audit.options)
     if fault.network_kind:
-        assert audit.detail == f"network fault: {fault.network_kind}"
+        assert audit.detail_text == f"network fault: {fault.network_kind}"
     assert ConnectionRecord.objects.count() == 0
     token = SubmissionToken.objects.get(token=submission["submission_token"])
     assert token.claimed_at is None  # released: correcting and resubmitting works

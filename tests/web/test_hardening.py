@@ -347,7 +347,7 @@ def test_a_typed_secret_quoted_in_faradays_id_or_code_is_never_shown_or_stored(
     row = AuditEntry.objects.get()
     assert CANARY not in row.faraday_error_code
     assert CANARY not in row.faraday_error_id
-    assert CANARY not in str(row.options) + row.detail
+    assert CANARY not in str(row.options) + str(row.detail_data) + row.detail_text
 
 
 # ---- 10: refusals in one log line; idle sessions ---------------------------------------------

@@ -216,7 +216,7 @@ def test_a_lost_create_is_found_in_faraday_by_name_type_and_time(creator):
     row.refresh_from_db()
     assert settled == 1
     assert (row.outcome, row.faraday_connection_id) == (Outcome.CONFIRMED_LATER, ours["id"])
-    assert "found by name, type and time" in row.detail
+    assert "found by name, type and time" in row.detail_text
     record = ConnectionRecord.objects.get(faraday_id=ours["id"])
     assert record.created_by == creator
 
