@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, push_url, reselect, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
 from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
@@ -359,7 +359,7 @@ def _save_not_sent(request, problem) -> HttpResponse:
         {"problem": problem, "focus": True},
         status=UPSTREAM_FAILED,
     )
-    return reselect(reswap(retarget(response, "#edit-problem"), "innerHTML"), "unset")
+    return reswap(retarget(response, "#edit-problem"), "innerHTML")
 
 
 @sensitive_post_parameters()
@@ -391,7 +391,8 @@ def _edit_failed(request, failed: services.WriteFailed, connection_id: str) -> H
         return _redirect(request, reverse("connections:detail", args=[connection_id]))
     if failed.form is not None:
         context = {"connection": failed.connection, "form": failed.form, "problem": failed.problem}
-        return render(request, EDIT_TEMPLATE, context, status=FAILED_STATUS[failed.reason])
+        template = f"{EDIT_TEMPLATE}#edit-form" if request.htmx else EDIT_TEMPLATE
+        return render(request, template, context, status=FAILED_STATUS[failed.reason])
     if request.method == "POST" and failed.reason is Reason.GONE:
         messages.error(request, failed.message)
         return _redirect(request, reverse("connections:list"))
@@ -464,7 +465,8 @@ def _action_failed(request, failed: services.WriteFailed, spec) -> HttpResponse:
         return _upstream_problem_page(request, failed, title=spec.title)
     refusal = failed.message if failed.reason is services.Reason.REFUSED else None
     context = _confirm_context(spec, failed.detail, refusal=refusal, problem=failed.problem)
-    return render(request, CONFIRM_TEMPLATE, context, status=FAILED_STATUS[failed.reason])
+    template = f"{CONFIRM_TEMPLATE}#confirm" if request.htmx else CONFIRM_TEMPLATE
+    return render(request, template, context, status=FAILED_STATUS[failed.reason])
 
 
 def connection_action_views() -> dict[str, Any]:

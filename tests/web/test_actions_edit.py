@@ -155,6 +155,16 @@ def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, ed
     )
 
 
+def test_invalid_edit_over_htmx_answers_with_the_form_partial_only(client, editor, faraday):
+    response = client.post(EDIT_URL, {**FORM, "name": "   "}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "<html" not in text and "<h1" not in text
+    assert text.lstrip().startswith('<form id="edit-form"')
+    assert parse(response).find(id="error-summary") is not None
+
+
 def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, faraday):
     faraday.get(PATH).respond(json={**STORED, "managed": True})
 
@@ -395,11 +405,10 @@ def test_htmx_save_whose_first_read_fails_puts_the_banner_above_the_form_as_type
 
     response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
 
-    # The form stays in the browser; only its banner slot is filled (hx-select is overridden).
+    # The form stays in the browser; only its banner slot is filled.
     assert response.status_code == 502
     assert response["HX-Retarget"] == "#edit-problem"
     assert response["HX-Reswap"] == "innerHTML"
-    assert response["HX-Reselect"] == "unset"
     doc = parse(response)
     assert doc.find("form") is None
     banner = doc.find(id="upstream-error")

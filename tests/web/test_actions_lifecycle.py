@@ -308,6 +308,20 @@ def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_k
 # ---- refusals: managed, permissions, CSRF ---------------------------------------------------
 
 
+def test_refusal_over_htmx_answers_with_the_confirmation_partial_only(
+    client, admin, faraday_router
+):
+    serve_detail(faraday_router, {**connection_json(), "managed": True})
+
+    response = client.post(_url("archive"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "<html" not in text and "<main" not in text
+    confirm = parse(response).find(id="confirm")
+    assert "managed by Faraday" in confirm.find(role="alert").text
+
+
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_managed_connection_refuses_every_action(client, admin, faraday_router, action):
     url_name, _perm, connection, _write, audit_action = ACTIONS[action]
