@@ -30,6 +30,7 @@ CORE_PIECES = (
     "core.models",
     "core.problems",
     "core.query",
+    "core.responses",
     "core.roles",
     "core.upstream",
 )

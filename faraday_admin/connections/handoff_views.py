@@ -24,6 +24,7 @@ from faraday_admin.connections.handoffs import HandOffState
 from faraday_admin.connections.models import HandOff
 from faraday_admin.core import roles
 from faraday_admin.core.problems import describe_error
+from faraday_admin.core.responses import CONFLICT, INVALID, TOO_MANY_REQUESTS, UPSTREAM_FAILED
 from faraday_admin.faraday_client import FaradayError, NotFound
 
 LIST_TEMPLATE = "connections/handoff_list.html"
@@ -122,14 +123,14 @@ def _open_handoff(request, token: str) -> tuple[HandOff | None, HttpResponse | N
             key=f"link:{_client_address(request)}", limit=settings.HANDOFF_RATE_LIMIT_PER_MINUTE
         )
     except handoffs.RateLimited:
-        return None, _closed(request, state="rate-limited", status=429)
+        return None, _closed(request, state="rate-limited", status=TOO_MANY_REQUESTS)
     handoff = handoffs.handoff_by_token(token)
     if handoff is None:
         return None, _closed(request, state="unknown", status=404)
     state = handoffs.handoff_state(handoff)
     if state is not HandOffState.WAITING:
         # A submit to a used link (a second click, a replayed request) is a conflict: nothing sent.
-        done = 409 if request.method == "POST" else 200
+        done = CONFLICT if request.method == "POST" else 200
         status = done if state is HandOffState.DONE else 410
         return handoff, _closed(request, state=state, handoff=handoff, status=status)
     return handoff, None
@@ -167,9 +168,9 @@ def handoff_open_view(request, token: str):
     try:
         handoffs.handoff_submit(handoff=handoff, data=request.POST)
     except handoffs.HandOffClosed as closed:
-        return _closed(request, state=closed.state, handoff=closed.handoff, status=409)
+        return _closed(request, state=closed.state, handoff=closed.handoff, status=CONFLICT)
     except services.WriteFailed as failed:
-        status = 502 if failed.reason is services.Reason.UPSTREAM else 422
+        status = UPSTREAM_FAILED if failed.reason is services.Reason.UPSTREAM else INVALID
         return _render_link(
             request, handoff, failed.form, token, problem=failed.problem, status=status
         )
@@ -196,7 +197,7 @@ def handoff_status_view(request, token: str):
             key=f"link:{_client_address(request)}", limit=settings.HANDOFF_RATE_LIMIT_PER_MINUTE
         )
     except handoffs.RateLimited:
-        return HttpResponse(status=429)
+        return HttpResponse(status=TOO_MANY_REQUESTS)
     handoff = handoffs.handoff_by_token(token)
     if handoff is None or not handoffs.handoff_status_visible(handoff):
         raise Http404

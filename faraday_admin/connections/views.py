@@ -6,13 +6,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
+from django_htmx.http import push_url, reswap, retarget
 
 from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
@@ -28,6 +28,7 @@ from faraday_admin.connections.handoff_views import handoff_from_create
 from faraday_admin.connections.paste import MAX_LENGTH as PASTE_MAX_LENGTH
 from faraday_admin.core import roles, upstream
 from faraday_admin.core.problems import describe_error
+from faraday_admin.core.responses import CONFLICT, INVALID, UPSTREAM_FAILED, redirect_to
 from faraday_admin.faraday_client import FaradayError, NotFound
 
 LIST_TEMPLATE = "connections/connection_list.html"
@@ -36,13 +37,6 @@ DETAIL_TEMPLATE = "connections/connection_detail.html"
 EDIT_TEMPLATE = "connections/connection_edit.html"
 CONFIRM_TEMPLATE = "connections/connection_confirm.html"
 GUIDE_TEMPLATE = "connections/includes/setup_guide.html"
-UPSTREAM_FAILED = 502
-INVALID = 422
-CONFLICT = 409
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 # ---- list -----------------------------------------------------------------------------------
@@ -146,7 +140,7 @@ def connection_create_view(request):
     if action == "paste" or "paste_as" in request.POST:
         return _paste(request, token=token, type_key=type_key)
     if action == "handoff" and type_key in get_catalog().types:
-        return _redirect(request, handoff_from_create(request))
+        return redirect_to(request, handoff_from_create(request))
     if action == "choose-type":  # the no-JavaScript way to switch type, shared values kept
         form = unbound_form(type_key, carried_values(request.POST))
         return _render_create(request, form=form, token=token)
@@ -159,16 +153,16 @@ def connection_create_view(request):
     messages.success(
         request, f"Connection “{connection.name}” created. Faraday is checking it now."
     )
-    return _redirect(request, reverse("connections:detail", args=[connection.id]))
+    return redirect_to(request, reverse("connections:detail", args=[connection.id]))
 
 
 def _create_failed(request, failed: services.WriteFailed, *, token: str) -> HttpResponse:
     if failed.reason is services.Reason.ALREADY_SUBMITTED:
         if failed.faraday_id:
             messages.info(request, failed.message)
-            return _redirect(request, reverse("connections:detail", args=[failed.faraday_id]))
+            return redirect_to(request, reverse("connections:detail", args=[failed.faraday_id]))
         messages.warning(request, failed.message)
-        return _redirect(request, reverse("connections:list"))
+        return redirect_to(request, reverse("connections:list"))
     return _render_create(
         request,
         form=failed.form,  # None: no known type was chosen
@@ -380,7 +374,7 @@ def connection_edit_view(request, connection_id: str):
     messages.success(
         request, f"Saved changes to “{connection.name}”. Faraday is checking it again."
     )
-    return _redirect(request, _detail_url_following(connection.id))
+    return redirect_to(request, _detail_url_following(connection.id))
 
 
 def _edit_failed(request, failed: services.WriteFailed, connection_id: str) -> HttpResponse:
@@ -388,14 +382,14 @@ def _edit_failed(request, failed: services.WriteFailed, connection_id: str) -> H
     if failed.reason in (Reason.REFUSED, Reason.NOTHING_CHANGED):
         level = messages.INFO if failed.reason is Reason.NOTHING_CHANGED else messages.ERROR
         messages.add_message(request, level, failed.message)
-        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+        return redirect_to(request, reverse("connections:detail", args=[connection_id]))
     if failed.form is not None:
         context = {"connection": failed.connection, "form": failed.form, "problem": failed.problem}
         template = f"{EDIT_TEMPLATE}#edit-form" if request.htmx else EDIT_TEMPLATE
         return render(request, template, context, status=FAILED_STATUS[failed.reason])
     if request.method == "POST" and failed.reason is Reason.GONE:
         messages.error(request, failed.message)
-        return _redirect(request, reverse("connections:list"))
+        return redirect_to(request, reverse("connections:list"))
     if request.method == "POST" and request.htmx:
         return _save_not_sent(request, failed.problem)
     return _upstream_problem_page(request, failed, title="Edit connection")
@@ -409,7 +403,7 @@ def demo_install_key_view(request, connection_id: str):
         messages.success(request, refusals.DEMO_KEY_INSTALLED)
     else:
         messages.error(request, refusals.DEMO_KEY_NOT_INSTALLED)
-    return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    return redirect_to(request, reverse("connections:detail", args=[connection_id]))
 
 
 @write_permission_required(roles.FORCE_UPDATE_CONNECTION, Action.FORCE_UPDATE)
@@ -420,9 +414,9 @@ def connection_key_installed_view(request, connection_id: str):
         services.connection_key_installed(actor=request.user, connection_id=connection_id)
     except services.WriteFailed as failed:
         messages.error(request, failed.message)
-        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+        return redirect_to(request, reverse("connections:detail", args=[connection_id]))
     messages.success(request, "Thanks. Faraday is checking the connection again now.")
-    return _redirect(request, _detail_url_following(connection_id))
+    return redirect_to(request, _detail_url_following(connection_id))
 
 
 # ---- lifecycle actions: one confirmation page, then one service call -----------------------
@@ -447,10 +441,10 @@ def connection_action_view(request, connection_id: str, action: str):
         return _action_failed(request, failed, spec)
     messages.success(request, spec.done.format(name=detail.row.connection.name))
     if spec.lands_on == "list":
-        return _redirect(request, reverse("connections:list"))
+        return redirect_to(request, reverse("connections:list"))
     if spec.lands_on == "follow":
-        return _redirect(request, _detail_url_following(connection_id))
-    return _redirect(request, reverse("connections:detail", args=[connection_id]))
+        return redirect_to(request, _detail_url_following(connection_id))
+    return redirect_to(request, reverse("connections:detail", args=[connection_id]))
 
 
 def _confirm_context(spec, detail, **context) -> dict[str, Any]:
@@ -461,7 +455,7 @@ def _action_failed(request, failed: services.WriteFailed, spec) -> HttpResponse:
     if failed.detail is None:  # reading it first failed
         if request.method == "POST" and failed.reason is services.Reason.GONE:
             messages.error(request, failed.message)  # e.g. the second click of a delete
-            return _redirect(request, reverse("connections:list"))
+            return redirect_to(request, reverse("connections:list"))
         return _upstream_problem_page(request, failed, title=spec.title)
     refusal = failed.message if failed.reason is services.Reason.REFUSED else None
     context = _confirm_context(spec, failed.detail, refusal=refusal, problem=failed.problem)
