@@ -11,14 +11,13 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections import services
+from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.web.html import parse
 from tests.web.list_helpers import (
     CANARY,
     CONNECTION_ID,
-    ERROR_ID,
     connection_json,
-    error_json,
     login,
-    parse,
     upstream_calls,
     upstream_writes,
 )

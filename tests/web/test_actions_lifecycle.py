@@ -14,14 +14,13 @@ from faraday_admin.connections import refusals, selectors, services
 from faraday_admin.connections.actions import ACTIONS as LIFECYCLE
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.simulator import engine
+from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.web.html import parse
 from tests.web.list_helpers import (
     ALL_PERMISSIONS,
     CONNECTION_ID,
-    ERROR_ID,
     connection_json,
-    error_json,
     login,
-    parse,
     ref_json,
     serve_detail,
     upstream_writes,
