@@ -30,7 +30,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     list_per_page = 50
     # Every field read-only: the rows are evidence, and AuditEntry.save() refuses updates anyway.
-    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+    # The detail is shown in words; its stored code and data stay visible beside them.
+    readonly_fields = ["detail_text", *(field.name for field in AuditEntry._meta.fields)]
+
+    @admin.display(description="Detail")
+    def detail_text(self, obj: AuditEntry) -> str:
+        return obj.detail_text
 
     def has_add_permission(self, request):
         return False

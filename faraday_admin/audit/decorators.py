@@ -14,8 +14,7 @@ from faraday_admin.audit.services import (
     refused_write_allowed,
     refused_writes_retry_after,
 )
-
-TOO_MANY_REQUESTS = 429
+from faraday_admin.core.responses import TOO_MANY_REQUESTS
 
 
 def too_many_refusals_response(request):

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from faraday_admin.audit.details import detail_text
+
 
 class Action(models.TextChoices):
     CREATE = "create", "Create"
@@ -73,7 +75,10 @@ class AuditEntry(models.Model):
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     options = models.JSONField(default=dict, blank=True)
+    # Rows written before detail_code existed keep their words here; newer rows leave it blank.
     detail = models.TextField(blank=True)
+    detail_code = models.CharField(max_length=40, blank=True)
+    detail_data = models.JSONField(default=dict, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -91,3 +96,8 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit entries are append-only.")
+
+    @property
+    def detail_text(self) -> str:
+        """What happened, in words (see audit.details)."""
+        return detail_text(self.detail_code, self.detail_data) if self.detail_code else self.detail

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import UNKNOWN_TYPE
 from faraday_admin.catalog import get_catalog
 from faraday_admin.catalog.loader import humanize_key
-from faraday_admin.core.query import text_param
+from faraday_admin.core.query import QueryFilters, text_param
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
@@ -37,8 +37,10 @@ def _parse_date(raw: str) -> date | None:
 
 
 @dataclass(frozen=True)
-class AuditFilters:
+class AuditFilters(QueryFilters):
     """The audit log's filters as given in the URL; values that can't apply are dropped."""
+
+    QUERY_NAMES = {"date_from": "from", "date_to": "to"}
 
     actor: str = ""
     action: str = ""
@@ -90,16 +92,6 @@ class AuditFilters:
     @property
     def is_filtered(self) -> bool:
         return any((self.actor, self.action, self.outcome, self.type, self.start, self.end))
-
-    def query_string(self) -> str:
-        """The filters as a query string (for page and export links): no page, no empty values."""
-        names = {"date_from": "from", "date_to": "to"}
-        query = QueryDict(mutable=True)
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if value and item.name != "page":
-                query[names.get(item.name, item.name)] = value
-        return query.urlencode()
 
 
 def _local_midnight(day: date) -> datetime | None:

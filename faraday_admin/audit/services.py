@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.catalog import get_catalog
 from faraday_admin.faraday_client import ApiError, BadResponse, FaradayError, NetworkError
@@ -36,6 +37,18 @@ def _storable(value: Any, limit: int | None = None) -> Any:
     return value
 
 
+def _network_fault(error: FaradayError) -> Detail | None:
+    return (
+        Detail("network_fault", {"kind": error.kind}) if isinstance(error, NetworkError) else None
+    )
+
+
+def _detail_fields(detail: Detail | None) -> dict[str, Any]:
+    if detail is None:
+        return {"detail_code": "", "detail_data": {}}
+    return {"detail_code": detail.code, "detail_data": _storable(dict(detail.data))}
+
+
 def outcome_for_error(error: FaradayError) -> Outcome:
     if isinstance(error, NetworkError):
         return Outcome.NETWORK_FAULT
@@ -57,7 +70,7 @@ def audit_record(
     error: FaradayError | None = None,
     http_status: int | None = None,
     duration_ms: int | None = None,
-    detail: str = "",
+    detail: Detail | None = None,
     actor_username: str | None = None,
     actor_label: str = "",
 ) -> AuditEntry:
@@ -66,8 +79,7 @@ def audit_record(
     `actor_label` replaces the actor's user name in the row ("via link from alice")."""
     if error is not None:
         http_status = http_status or error.status
-        if isinstance(error, NetworkError):
-            detail = detail or f"network fault: {error.kind}"
+        detail = detail or _network_fault(error)
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=_storable(
@@ -84,7 +96,7 @@ def audit_record(
         http_status=http_status,
         duration_ms=duration_ms,
         options=_storable(redact_options(options or {}, secret_names)),
-        detail=_storable(detail),
+        **_detail_fields(detail),
     )
 
 
@@ -125,20 +137,20 @@ def audit_complete(
     error: FaradayError | None = None,
     http_status: int | None = None,
     duration_ms: int | None = None,
-    detail: str = "",
+    detail: Detail | None = None,
 ) -> bool:
     """Give a pending row its outcome (as `audit_record` would have written it). Returns False
     when the row wasn't pending any more (completed already: nothing changes)."""
     fields: dict[str, Any] = {"outcome": outcome, "duration_ms": duration_ms}
     if error is not None:
         http_status = http_status or error.status
-        if isinstance(error, NetworkError):
-            detail = detail or f"network fault: {error.kind}"
+        detail = detail or _network_fault(error)
         code = (error.code or "") if isinstance(error, ApiError) else ""
         fields["faraday_error_code"] = _storable(code, 64)
         fields["faraday_error_id"] = _storable(error.error_id or "", 64)
     fields["http_status"] = http_status
-    fields["detail"] = _storable(detail)
+    # The words an older pending row was written with would outlive its completion.
+    fields.update(_detail_fields(detail), detail="")
     if faraday_connection_id is not None:
         fields["faraday_connection_id"] = _storable(faraday_connection_id, 64)
     return bool(AuditEntry.objects.filter(pk=entry.pk).complete_pending(**fields))
@@ -154,5 +166,5 @@ def audit_permission_refused(
         outcome=Outcome.REJECTED,
         connection_type=catalog_type_or_unknown(connection_type),
         faraday_connection_id=connection_id,
-        detail="not sent: the person's role doesn't allow it",
+        detail=Detail("role_missing"),
     )

@@ -1,5 +1,5 @@
-"""The audit log page and its CSV export. Reads come from selectors; the one write is settling
-rows left "sent, outcome pending" (a connections service) before the page is read."""
+"""The audit log page and its CSV export. Reads come from selectors; before the page is read,
+`audit_page_opening` lets the connections app settle rows left "sent, outcome pending"."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from faraday_admin.audit import selectors
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
-from faraday_admin.connections.services import audit_reconcile_pending
+from faraday_admin.audit.signals import audit_page_opening
 from faraday_admin.core import roles
 
 LIST_TEMPLATE = "audit/audit_list.html"
@@ -46,7 +46,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 def audit_list_view(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         # Cheap when nothing is pending (one indexed query); reads Faraday only when some is.
-        audit_reconcile_pending()
+        audit_page_opening.send(sender=None)
     filters = selectors.AuditFilters.from_query(request.GET)
     context = {
         "filters": filters,
@@ -83,7 +83,7 @@ def entry_csv_row(entry: AuditEntry) -> list[Any]:
         entry.http_status,
         entry.duration_ms,
         json.dumps(entry.options, ensure_ascii=False, sort_keys=True) if entry.options else "",
-        entry.detail,
+        entry.detail_text,
     ]
     return [safe_cell(value) for value in row]
 

@@ -122,8 +122,6 @@ class Catalog:
     types: dict[str, ConnectionType]
     name_field: FieldSpec
     statuses: tuple[str, ...]
-    directionality: tuple[str, ...]
-    error_codes: tuple[str, ...]
 
     def get(self, type_key: str) -> ConnectionType | None:
         return self.types.get(type_key)
@@ -138,10 +136,6 @@ class Catalog:
             if members:
                 groups.append((key, label, members))
         return groups
-
-    @property
-    def field_count(self) -> int:
-        return sum(len(t.fields) for t in self.types.values())
 
 
 def _field_from_dict(raw: dict[str, Any], where: str) -> FieldSpec:
@@ -208,8 +202,6 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         types=types,
         name_field=_field_from_dict(data["connection_name"], "connection_name"),
         statuses=tuple(data["statuses"]),
-        directionality=tuple(data["directionality"]),
-        error_codes=tuple(data["error_codes"]),
     )
 
 

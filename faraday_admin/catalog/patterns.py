@@ -311,7 +311,3 @@ def compile_ecmascript(source: str) -> EcmaPattern:
     except re.error as exc:
         raise ValueError(f"{source!r} does not compile: {exc}") from exc
     return EcmaPattern(source=source, python=compiled, browser="".join(parser.browser))
-
-
-def ecma_fullmatch(source: str, value: str) -> bool:
-    return compile_ecmascript(source).fullmatch(value)

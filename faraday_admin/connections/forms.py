@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
-from faraday_admin.connections.messages import (
+from faraday_admin.connections.field_help import (
     choice_help,
     description_html,
     field_help,

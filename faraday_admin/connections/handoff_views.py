@@ -18,14 +18,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from faraday_admin.catalog import get_catalog
-from faraday_admin.connections import handoffs, selectors, services
-from faraday_admin.connections import messages as words
+from faraday_admin.connections import handoffs, problems, selectors, services
 from faraday_admin.connections.forms import carried_values, form_class_for
 from faraday_admin.connections.handoffs import HandOffState
-from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.models import HandOff
 from faraday_admin.core import roles
-from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
+from faraday_admin.core.problems import describe_error
+from faraday_admin.core.responses import CONFLICT, INVALID, TOO_MANY_REQUESTS, UPSTREAM_FAILED
+from faraday_admin.faraday_client import FaradayError, NotFound
 
 LIST_TEMPLATE = "connections/handoff_list.html"
 LINK_TEMPLATE = "connections/handoff_link.html"
@@ -123,14 +123,14 @@ def _open_handoff(request, token: str) -> tuple[HandOff | None, HttpResponse | N
             key=f"link:{_client_address(request)}", limit=settings.HANDOFF_RATE_LIMIT_PER_MINUTE
         )
     except handoffs.RateLimited:
-        return None, _closed(request, state="rate-limited", status=429)
+        return None, _closed(request, state="rate-limited", status=TOO_MANY_REQUESTS)
     handoff = handoffs.handoff_by_token(token)
     if handoff is None:
         return None, _closed(request, state="unknown", status=404)
     state = handoffs.handoff_state(handoff)
     if state is not HandOffState.WAITING:
         # A submit to a used link (a second click, a replayed request) is a conflict: nothing sent.
-        done = 409 if request.method == "POST" else 200
+        done = CONFLICT if request.method == "POST" else 200
         status = done if state is HandOffState.DONE else 410
         return handoff, _closed(request, state=state, handoff=handoff, status=status)
     return handoff, None
@@ -165,22 +165,14 @@ def handoff_open_view(request, token: str):
     if request.method == "GET":
         form = form_class(initial={"name": handoff.name, **handoff.values})
         return _render_link(request, handoff, form, token)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        handoffs.handoff_rejected(handoff=handoff, form=form)
-        return _render_link(request, handoff, form, token, status=422)
     try:
-        handoffs.handoff_submit(handoff=handoff, form=form)
+        handoffs.handoff_submit(handoff=handoff, data=request.POST)
     except handoffs.HandOffClosed as closed:
-        return _closed(request, state=closed.state, handoff=closed.handoff, status=409)
-    except ValidationFailed as error:
-        services.validation_errors_onto_form(form, error.validation_errors)
+        return _closed(request, state=closed.state, handoff=closed.handoff, status=CONFLICT)
+    except services.WriteFailed as failed:
+        status = UPSTREAM_FAILED if failed.reason is services.Reason.UPSTREAM else INVALID
         return _render_link(
-            request, handoff, form, token, problem=describe_error(error), status=422
-        )
-    except FaradayError as error:
-        return _render_link(
-            request, handoff, form, token, problem=describe_error(error), status=502
+            request, handoff, failed.form, token, problem=failed.problem, status=status
         )
     return redirect(reverse("handoff:open", args=[token]))
 
@@ -205,7 +197,7 @@ def handoff_status_view(request, token: str):
             key=f"link:{_client_address(request)}", limit=settings.HANDOFF_RATE_LIMIT_PER_MINUTE
         )
     except handoffs.RateLimited:
-        return HttpResponse(status=429)
+        return HttpResponse(status=TOO_MANY_REQUESTS)
     handoff = handoffs.handoff_by_token(token)
     if handoff is None or not handoffs.handoff_status_visible(handoff):
         raise Http404
@@ -224,6 +216,6 @@ def handoff_status_view(request, token: str):
     context |= {
         "row": row,
         "connection": row.connection,
-        "status_problem": words.status_problem(row.connection, connection_type),
+        "status_problem": problems.status_problem(row.connection, connection_type),
     }
     return render(request, template, context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -23,11 +24,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, Outcome
 from faraday_admin.audit.services import audit_record
 from faraday_admin.catalog import get_catalog
 from faraday_admin.connections import services
-from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import HandOff
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import Connection
@@ -135,7 +136,10 @@ def _audit(actor, action: Action, handoff: HandOff) -> None:
         connection_type=handoff.connection_type,
         connection_name=handoff.name,
         options={"type": handoff.connection_type, **handoff.values},
-        detail=f"hand-off {handoff.pk}, link valid until {handoff.expires_at:%Y-%m-%d %H:%M} UTC",
+        detail=Detail(
+            "handoff",
+            {"handoff": handoff.pk, "valid_until": f"{handoff.expires_at:%Y-%m-%d %H:%M}"},
+        ),
     )
 
 
@@ -184,46 +188,54 @@ def actor_label(handoff: HandOff) -> str:
     return f"via link from {handoff.created_by_username}"
 
 
-def handoff_submit(*, handoff: HandOff, form: ConnectionForm) -> Connection:
+def handoff_submit(*, handoff: HandOff, data: Mapping[str, Any]) -> Connection:
     """Create the connection from a filled-in link, once.
 
-    Claims the link first, so a second submission or a replay sends nothing (HandOffClosed);
-    then creates through `services.connection_create` as its creator, audited "via link from
-    <creator>". On a Faraday error the claim is released, so the form can be corrected and sent
-    again, and the error is raised.
+    Creates through `services.connection_create` as the link's creator, audited "via link from
+    <creator>"; once the form is valid the link is claimed, so a second submission or a replay
+    sends nothing (HandOffClosed). Raises the service's WriteFailed (audited there), after
+    releasing the claim, so the form can be corrected and sent again.
     """
-    now = timezone.now()
-    claimed = HandOff.objects.filter(
-        pk=handoff.pk,
-        claimed_at__isnull=True,
-        used_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    ).update(claimed_at=now)
-    if not claimed:
-        handoff.refresh_from_db()
-        state = handoff_state(handoff)
-        # Claimed but not used: another submission is with Faraday right now.
-        raise HandOffClosed(handoff, HandOffState.DONE if state is HandOffState.WAITING else state)
+    claimed = False
+
+    def claim() -> None:
+        nonlocal claimed
+        now = timezone.now()
+        claimed = bool(
+            HandOff.objects.filter(
+                pk=handoff.pk,
+                claimed_at__isnull=True,
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+            ).update(claimed_at=now)
+        )
+        if not claimed:
+            handoff.refresh_from_db()
+            state = handoff_state(handoff)
+            # Claimed but not used: another submission is with Faraday right now.
+            raise HandOffClosed(
+                handoff, HandOffState.DONE if state is HandOffState.WAITING else state
+            )
+
     creator = handoff.created_by
     token = services.submission_token_issue(user=creator)
     try:
         connection = services.connection_create(
-            actor=creator, token=str(token), form=form, actor_label=actor_label(handoff)
+            actor=creator,
+            token=str(token),
+            type_key=handoff.connection_type,
+            data=data,
+            actor_label=actor_label(handoff),
+            before_send=claim,
         )
     except BaseException:
-        HandOff.objects.filter(pk=handoff.pk).update(claimed_at=None)
+        if claimed:
+            HandOff.objects.filter(pk=handoff.pk).update(claimed_at=None)
         raise
     HandOff.objects.filter(pk=handoff.pk).update(used_at=timezone.now(), faraday_id=connection.id)
     handoff.refresh_from_db()
     return connection
-
-
-def handoff_rejected(*, handoff: HandOff, form: ConnectionForm) -> None:
-    """Audit a filled-in link that this app refused before it reached Faraday."""
-    services.connection_create_rejected(
-        actor=handoff.created_by, form=form, actor_label=actor_label(handoff)
-    )
 
 
 def handoff_message(handoff: HandOff, link: str) -> str:

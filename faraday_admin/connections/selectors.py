@@ -21,7 +21,7 @@ from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.core import faraday_cache
 from faraday_admin.core.crypto import decrypt
-from faraday_admin.core.query import text_param
+from faraday_admin.core.query import QueryFilters, text_param
 from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_reading_client
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
@@ -47,7 +47,7 @@ ARCHIVED_CHOICES = {"hide": "Hide archived", "show": "Show archived", "only": "O
 
 
 @dataclass(frozen=True)
-class ListFilters:
+class ListFilters(QueryFilters):
     q: str = ""
     status: str = ""
     type: str = ""
@@ -100,20 +100,6 @@ class ListFilters:
     def show_archived_query(self) -> str:
         """The query string for the same list with archived connections shown."""
         return self.query_string(archived="show")
-
-    def query_string(self, **overrides: Any) -> str:
-        """The filters as a query string (for paging and sort links), without defaults.
-
-        The page is left out unless given: paging links add their own, and a second `page`
-        would make the link carry two.
-        """
-        query = QueryDict(mutable=True)
-        values = {**self.__dict__, "page": "1", **overrides}
-        defaults = ListFilters()
-        for key, value in values.items():
-            if value and value != getattr(defaults, key):
-                query[key] = value
-        return query.urlencode()
 
 
 @dataclass(frozen=True)

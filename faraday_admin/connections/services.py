@@ -1,9 +1,10 @@
-"""Writes to Faraday and the rules around them.
+"""Writes to Faraday and the rules around them: one service per write, owning the attempt.
 
-Each write checks this app's business rules first (managed connections, dependents, key-pair
-types, archived state), raising `ActionRefused` before anything is sent; then it calls the
-client, writes exactly one audit row, and re-raises errors. Submissions refused before they
-reach Faraday are audited too. Views catch `FaradayError` and word it with `messages`.
+Each write reads what it needs, checks this app's rules (managed connections, dependents,
+key-pair types, archived state), sends, and audits every outcome: success, a refusal by this
+app, a form it rejects, Faraday's answer, a fault on the way. It returns its result or raises
+one `WriteFailed`, already audited, that carries the form with its errors, the worded problem
+and a `Reason` a view maps to a template and status.
 """
 
 from __future__ import annotations
@@ -14,27 +15,39 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import (
     audit_complete,
-    audit_permission_refused,
     audit_record,
     catalog_type_or_unknown,
     outcome_for_error,
 )
-from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, get_catalog
+from faraday_admin.catalog import ConnectionType, get_catalog
 from faraday_admin.catalog.loader import humanize_key
-from faraday_admin.connections import messages, paste, selectors
-from faraday_admin.connections.forms import ConnectionForm, carried_values, unbound_form
+from faraday_admin.connections import finish_steps, paste, refusals, selectors
+from faraday_admin.connections.actions import ACTIONS, LifecycleAction
+from faraday_admin.connections.form_errors import validation_errors_onto_form
+from faraday_admin.connections.forms import (
+    ConnectionForm,
+    carried_values,
+    edit_form,
+    form_class_for,
+    unbound_form,
+)
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
+from faraday_admin.connections.problems import describe_action_error
+from faraday_admin.connections.refusals import Refusal
 from faraday_admin.connections.selectors import ConnectionDetail
 from faraday_admin.core.crypto import encrypt
+from faraday_admin.core.problems import Problem, describe_error
 from faraday_admin.core.upstream import forget_cached_reads, get_faraday_client
 from faraday_admin.faraday_client import (
     BadResponse,
@@ -44,8 +57,7 @@ from faraday_admin.faraday_client import (
     NetworkError,
     NotFound,
     ServerError,
-    ValidationErrorItem,
-    path_segments,
+    ValidationFailed,
 )
 
 T = TypeVar("T")
@@ -54,6 +66,49 @@ T = TypeVar("T")
 CLOCK_SKEW = timedelta(seconds=5)
 # Answers after which a create may still have landed (a gateway gave up waiting on Faraday).
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
+
+
+class Reason(StrEnum):
+    """Why a write didn't happen (or may not have)."""
+
+    INVALID = "invalid"  # the form: this app's checks, Faraday's validation, an expired form
+    REFUSED = "refused"  # this app's own rule: nothing sent
+    NOTHING_CHANGED = "nothing_changed"  # an edit that changes nothing: nothing sent
+    ALREADY_SUBMITTED = "already_submitted"  # the create form's one-time token was used
+    GONE = "gone"  # reading it first: the connection no longer exists; nothing sent
+    UNREADABLE = "unreadable"  # reading it first failed; nothing sent
+    UPSTREAM = "upstream"  # Faraday refused the write, or couldn't be asked
+
+
+class WriteFailed(Exception):
+    """A write that didn't happen, audited already. `message`: plain words for a notice;
+    `problem`: Faraday's error worded for the `#upstream-error` banner; `form`: the form with
+    its errors; `connection`/`detail`: what was read first; `token`: a fresh one-time token
+    for the create form; `faraday_id`: the connection an earlier submission created."""
+
+    def __init__(
+        self,
+        reason: Reason,
+        message: str = "",
+        *,
+        problem: Problem | None = None,
+        form: ConnectionForm | None = None,
+        connection: Connection | None = None,
+        detail: ConnectionDetail | None = None,
+        token: uuid.UUID | None = None,
+        faraday_id: str = "",
+    ):
+        if not message and problem is not None:
+            message = f"{problem.title} {problem.next_step}"
+        super().__init__(message or reason.value)
+        self.reason = reason
+        self.message = message
+        self.problem = problem
+        self.form = form
+        self.connection = connection
+        self.detail = detail
+        self.token = token
+        self.faraday_id = faraday_id
 
 
 class SubmissionAlreadyUsed(Exception):
@@ -66,14 +121,6 @@ class SubmissionAlreadyUsed(Exception):
 
 class SubmissionTokenUnknown(Exception):
     """The create form's token isn't one this person holds: purged, someone else's, or garbled."""
-
-
-class ActionRefused(Exception):
-    """This app won't send the write; `str()` says why in plain words. Nothing is sent."""
-
-
-class NothingChanged(Exception):
-    """An edit form that changes nothing: there is no merge patch to send, and nothing is sent."""
 
 
 @dataclass
@@ -106,7 +153,7 @@ class _AuditDraft:
                 faraday_connection_id=self.connection_id,
                 options=self.options,
                 secret_names=self.secret_names,
-                detail="sent, outcome pending",
+                detail=Detail("pending"),
                 actor_label=self.actor_label,
             )
 
@@ -117,7 +164,7 @@ class _AuditDraft:
         started: float | None = None,
         error: FaradayError | None = None,
         http_status: int | None = None,
-        detail: str = "",
+        detail: Detail | None = None,
     ):
         duration_ms = None if started is None else round((time.monotonic() - started) * 1000)
         if self.entry is not None:
@@ -232,60 +279,77 @@ def _find_created(client, *, name: str, type_key: str, since) -> Connection | No
     return max(matches, key=lambda c: c.created_at) if matches else None
 
 
-def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> None:
-    draft.write(Outcome.REJECTED, detail="; ".join(sorted(form.errors)))
+def _form_rejected(draft: _AuditDraft, form: ConnectionForm) -> WriteFailed:
+    draft.write(Outcome.REJECTED, detail=Detail("form_invalid", {"fields": sorted(form.errors)}))
+    return WriteFailed(Reason.INVALID, form=form)
 
 
-def connection_create_without_type(*, actor, type_key: str) -> None:
-    """Audit a create form sent with no connection type, or one the catalog doesn't know (its
-    text isn't kept: it is recorded as "unknown")."""
-    _AuditDraft(
-        actor=actor, action=Action.CREATE, connection_type=catalog_type_or_unknown(type_key)
-    ).write(
-        Outcome.REJECTED,
-        detail=(
-            "not sent: a connection type this app doesn't know"
-            if type_key
-            else "not sent: no connection type chosen"
-        ),
-    )
-
-
-def connection_create_rejected(*, actor, form: ConnectionForm, actor_label: str = "") -> None:
-    """Audit a create form that this app refused before it reached Faraday."""
-    _form_rejected(
-        _AuditDraft(
-            actor=actor,
-            action=Action.CREATE,
-            connection_type=form.connection_type.type,
-            connection_name=str(form.data.get("name", "")),
-            options=form.audit_options(),
-            secret_names=form.connection_type.secret_field_names,
-            actor_label=actor_label,
-        ),
-        form,
-    )
+def _upstream_failed(error: FaradayError, form: ConnectionForm, **context) -> WriteFailed:
+    """Faraday's refusal or fault, worded; its validation errors go onto the form's fields."""
+    if isinstance(error, ValidationFailed):
+        validation_errors_onto_form(form, error.validation_errors)
+        return WriteFailed(Reason.INVALID, form=form, problem=describe_error(error), **context)
+    return WriteFailed(Reason.UPSTREAM, form=form, problem=describe_error(error), **context)
 
 
 def connection_create(
-    *, actor, token: str, form: ConnectionForm, actor_label: str = ""
+    *,
+    actor,
+    token: str,
+    type_key: str,
+    data: Mapping[str, Any],
+    actor_label: str = "",
+    before_send: Callable[[], None] | None = None,
 ) -> Connection:
-    """Create the connection in Faraday once per token. `actor_label` names the actor in the
-    audit rows when it isn't the signed-in person ("via link from alice", for a hand-off).
+    """Create a connection of `type_key` from the submitted `data`, once per one-time `token`.
+    `actor_label` names the actor in the audit rows when it isn't the signed-in person ("via
+    link from alice", for a hand-off); `before_send` runs once the form is valid, before the
+    token is claimed (a hand-off claims its link there; what it raises goes up unaudited).
 
-    Returns the new Connection. Raises SubmissionTokenUnknown or SubmissionAlreadyUsed (nothing
-    sent; audited here as rejected), or the client's FaradayError (after releasing the token,
-    so the person can correct and resubmit the same form). After an answer that leaves it
-    unclear whether the POST landed (a read timeout, a broken connection, a gateway's
-    502/503/504), it looks for the connection and returns it when found.
+    Every outcome is audited. Returns the new Connection. Raises WriteFailed: INVALID (no
+    known type, and then no `form`; the form's own checks; an expired token, with a fresh
+    `token`; Faraday's validation errors, on the form's fields), ALREADY_SUBMITTED (with the
+    `faraday_id` it created, if any), or UPSTREAM (any other Faraday error, worded). The token
+    is released after an error, so the same form can be corrected and sent again. After an
+    answer that leaves it unclear whether the POST landed (a read timeout, a broken connection,
+    a gateway's 502/503/504), it looks for the connection and returns it when found.
     """
-    connection_type: ConnectionType = form.connection_type
+    if type_key not in get_catalog().types:
+        _AuditDraft(
+            actor=actor,
+            action=Action.CREATE,
+            connection_type=catalog_type_or_unknown(type_key),
+            actor_label=actor_label,
+        ).write(
+            Outcome.REJECTED,
+            detail=Detail("unknown_type" if type_key else "no_type"),
+        )
+        raise WriteFailed(Reason.INVALID)
+    connection_type: ConnectionType = get_catalog().types[type_key]
+    form = form_class_for(type_key)(
+        pasted_password_into(user=actor, token=token, data=data, type_key=type_key)
+    )
+    if not form.is_valid():
+        raise _form_rejected(
+            _AuditDraft(
+                actor=actor,
+                action=Action.CREATE,
+                connection_type=type_key,
+                connection_name=str(form.data.get("name", "")),
+                options=form.audit_options(),
+                secret_names=connection_type.secret_field_names,
+                actor_label=actor_label,
+            ),
+            form,
+        )
+    if before_send is not None:
+        before_send()
     name = form.cleaned_data["name"]
     options = form.options_payload()
     draft = _AuditDraft(
         actor=actor,
         action=Action.CREATE,
-        connection_type=connection_type.type,
+        connection_type=type_key,
         connection_name=name,
         options=options,
         secret_names=connection_type.secret_field_names,
@@ -294,12 +358,20 @@ def connection_create(
     try:
         claimed = _token_claim(user=actor, token=token)
     except SubmissionTokenUnknown:
-        draft.write(Outcome.REJECTED, detail="not sent: the form's one-time code wasn't recognised")
-        raise
+        draft.write(Outcome.REJECTED, detail=Detail("token_unknown"))
+        # Not a double submission: keep what was typed and let the person send it again.
+        form.add_error(None, refusals.FORM_EXPIRED)
+        raise WriteFailed(
+            Reason.INVALID, form=form, token=submission_token_issue(user=actor)
+        ) from None
     except SubmissionAlreadyUsed as used:
         draft.connection_id = used.faraday_id
-        draft.write(Outcome.REJECTED, detail="not sent: this form was already submitted")
-        raise
+        draft.write(Outcome.REJECTED, detail=Detail("already_submitted"))
+        raise WriteFailed(
+            Reason.ALREADY_SUBMITTED,
+            refusals.ALREADY_SUBMITTED_FOUND if used.faraday_id else refusals.ALREADY_SUBMITTED,
+            faraday_id=used.faraday_id,
+        ) from None
     try:
         draft.begin()
     except DatabaseError:
@@ -312,29 +384,27 @@ def connection_create(
         client = get_faraday_client()
         sent_at = timezone.now()
         connection = client.create_connection(name=name, options=options)
-        http_status, detail = client.last_status, ""
+        http_status, detail = client.last_status, None
     except FaradayError as error:
         if sent_at is not None:
             forget_cached_reads()  # it may have landed
         found = None
         if sent_at is not None and _may_have_landed(error):  # set once a client sent the POST
-            found = _find_created(
-                client, name=name, type_key=connection_type.type, since=sent_at - CLOCK_SKEW
-            )
+            found = _find_created(client, name=name, type_key=type_key, since=sent_at - CLOCK_SKEW)
         if found is None:
             _token_release(claimed)
             _redact_secrets(error, form)
             draft.write(outcome_for_error(error), started=started, error=error)
-            raise
+            raise _upstream_failed(error, form) from error
         # The POST's own answer never arrived (or was a gateway's): no status to record.
         connection, http_status = found, None
-        detail = f"found in the list after an unclear answer ({_error_label(error)})"
+        detail = Detail("found_after_unclear_answer", {"answer": _error_label(error)})
     forget_cached_reads()
     with transaction.atomic():
         ConnectionRecord.objects.update_or_create(
             faraday_id=connection.id,
             defaults={
-                "connection_type": connection_type.type,
+                "connection_type": type_key,
                 "name": connection.name[:255],  # Faraday sets no length limit on names
                 "created_by": actor,
                 "created_by_username": actor.get_username(),
@@ -451,7 +521,7 @@ def paste_read(*, user, token: str, text: str, type_key: str, data) -> PasteOutc
     if reading.password_found and not pasted_password_hold(
         user=user, token=token, password=reading.password
     ):
-        password_note = messages.PASTE_UNKEPT
+        password_note = refusals.PASTE_UNKEPT
     catalog = get_catalog()
     chosen = catalog.get(type_key)
     proposals = tuple(
@@ -476,7 +546,7 @@ def paste_read(*, user, token: str, text: str, type_key: str, data) -> PasteOutc
         proposals=proposals,
         keep_type=chosen,
         fields_json=fields_json,
-        problem="" if proposals or chosen else messages.PASTE_NEEDS_TYPE,
+        problem="" if proposals or chosen else refusals.PASTE_NEEDS_TYPE,
         password_note=password_note,
     )
 
@@ -502,7 +572,7 @@ def paste_apply(*, user, token: str, type_key: str, fields_json: str, data) -> P
 
 def _password_unused(reading: paste.Reading, connection_type: ConnectionType) -> str:
     if reading.password_found and PASTED_SECRET not in connection_type.secret_field_names:
-        return messages.pasted_password_unused(connection_type)
+        return refusals.pasted_password_unused(connection_type)
     return ""
 
 
@@ -546,176 +616,210 @@ def pasted_password_into(*, user, token: str, data: QueryDict, type_key: str) ->
     return data
 
 
+# ---- reading the connection before a write ---------------------------------------------------
+
+
+def _read_first(read: Callable[[], T], draft: _AuditDraft | None, *, gone: str = "") -> T:
+    """The connection (or its detail) as a write needs it. When reading fails nothing is sent:
+    raises WriteFailed GONE (it no longer exists, and `gone` says so) or UNREADABLE, audited
+    with `draft` when there is one (a write was attempted; a page being read is no attempt)."""
+    try:
+        return read()
+    except FaradayError as error:
+        if draft is not None:
+            network = {"network": error.kind} if isinstance(error, NetworkError) else {}
+            draft.write(
+                outcome_for_error(error), error=error, detail=Detail("read_failed", network)
+            )
+        problem = describe_error(error, has_fields=False)
+        if isinstance(error, NotFound):
+            raise WriteFailed(Reason.GONE, gone or problem.title, problem=problem) from error
+        raise WriteFailed(Reason.UNREADABLE, problem.title, problem=problem) from error
+
+
+def _refused(draft: _AuditDraft, refusal: Refusal, **context) -> WriteFailed:
+    draft.write(Outcome.REJECTED, detail=Detail("refused", refusal.audit_data))
+    return WriteFailed(Reason.REFUSED, str(refusal), **context)
+
+
+def _connection_draft(actor, action: Action, connection: Connection, **fields) -> _AuditDraft:
+    fields = {"connection_name": connection.name, **fields}
+    return _AuditDraft(
+        actor=actor,
+        action=action,
+        connection_type=connection.type,
+        connection_id=connection.id,
+        **fields,
+    )
+
+
 # ---- edit -----------------------------------------------------------------------------------
 
 
-def connection_edit_check(*, connection: Connection) -> None:
-    """Raise ActionRefused when this app may not edit the connection (managed, or of a type
-    the catalog doesn't describe); return None when it may."""
+def connection_edit_refusal(connection: Connection) -> Refusal | None:
+    """Why this app may not edit the connection (managed, or of a type the catalog doesn't
+    describe); None when it may."""
     if connection.managed:
-        raise ActionRefused(messages.MANAGED_EDIT)
+        return Refusal("managed_edit")
     if get_catalog().get(connection.type) is None:
-        raise ActionRefused(messages.unknown_type_edit(connection.type))
+        return Refusal("unknown_type_edit", {"type": connection.type})
+    return None
 
 
-def _edit_draft(actor, connection: Connection, form: ConnectionForm, options) -> _AuditDraft:
-    return _AuditDraft(
-        actor=actor,
-        action=Action.EDIT,
-        connection_type=connection.type,
-        connection_name=str(form.data.get("name", "")),
-        connection_id=connection.id,
-        options=options,
-        secret_names=form.connection_type.secret_field_names,
-    )
+def connection_edit_open(*, connection_id: str) -> Connection:
+    """The connection for its edit page (read from the cache). Raises WriteFailed GONE,
+    UNREADABLE or REFUSED; nothing is audited, as reading a page is no attempt."""
+    connection = _read_first(lambda: selectors.connection_get(connection_id=connection_id), None)
+    if refusal := connection_edit_refusal(connection):
+        raise WriteFailed(Reason.REFUSED, str(refusal), connection=connection)
+    return connection
 
 
-def connection_update_rejected(*, actor, connection: Connection, form: ConnectionForm) -> None:
-    """Audit an edit form that this app refused before it reached Faraday."""
-    _form_rejected(_edit_draft(actor, connection, form, form.audit_options()), form)
+def connection_update(*, actor, connection_id: str, data: Mapping[str, Any]) -> Connection:
+    """Save the edit form's `data` for the connection, read fresh from Faraday first: PATCH
+    what the person changed, as a merge patch (`ConnectionForm.merge_patch`). Every outcome
+    is audited. Returns the updated Connection.
 
-
-def connection_update(*, actor, connection: Connection, form: ConnectionForm) -> Connection:
-    """PATCH what the person changed, as a merge patch (`ConnectionForm.merge_patch`). Returns
-    the updated Connection.
-
-    Raises ActionRefused (nothing sent; audit it with connection_write_refused), NothingChanged
-    (nothing to send), or the client's FaradayError (audited).
+    Raises WriteFailed: GONE or UNREADABLE (reading it first failed), REFUSED (managed, or a
+    type the catalog doesn't know), INVALID (this app's checks, or Faraday's validation errors
+    on the form's fields), NOTHING_CHANGED (no patch: nothing sent, nothing audited), or
+    UPSTREAM (any other Faraday error, worded). All but the first two carry the `connection`.
     """
-    connection_edit_check(connection=connection)
+    connection = _read_first(
+        lambda: selectors.connection_get(connection_id=connection_id, fresh=True),
+        _AuditDraft(actor=actor, action=Action.EDIT, connection_id=connection_id),
+        gone=refusals.EDITED_CONNECTION_GONE,
+    )
+    if refusal := connection_edit_refusal(connection):
+        raise _refused(
+            _connection_draft(actor, Action.EDIT, connection), refusal, connection=connection
+        )
+    form = edit_form(connection, data)
+
+    def draft(options) -> _AuditDraft:
+        return _connection_draft(
+            actor,
+            Action.EDIT,
+            connection,
+            connection_name=str(form.data.get("name", "")),
+            options=options,
+            secret_names=form.connection_type.secret_field_names,
+        )
+
+    if not form.is_valid():
+        failed = _form_rejected(draft(form.audit_options()), form)
+        failed.connection = connection
+        raise failed
     patch = form.merge_patch()
     if not patch:
-        raise NothingChanged
-    draft = _edit_draft(actor, connection, form, patch.get("options", {}))
-    return _audited_call(
-        draft,
-        lambda client: client.update_connection(
-            connection.id, name=patch.get("name"), options=patch.get("options")
-        ),
-        scrub=lambda error: _redact_secrets(error, form),
-    )
+        raise WriteFailed(
+            Reason.NOTHING_CHANGED, refusals.NOTHING_CHANGED, form=form, connection=connection
+        )
+    try:
+        return _audited_call(
+            draft(patch.get("options", {})),
+            lambda client: client.update_connection(
+                connection.id, name=patch.get("name"), options=patch.get("options")
+            ),
+            scrub=lambda error: _redact_secrets(error, form),
+        )
+    except FaradayError as error:
+        raise _upstream_failed(error, form, connection=connection) from error
 
 
 # ---- lifecycle actions ----------------------------------------------------------------------
 
-_AUDIT_ACTIONS = {
-    "edit": Action.EDIT,
-    "archive": Action.ARCHIVE,
-    "unarchive": Action.UNARCHIVE,
-    "delete": Action.DELETE,
-    "force-update": Action.FORCE_UPDATE,
-    "rotate": Action.ROTATE,
-}
-LIFECYCLE_ACTIONS = frozenset(_AUDIT_ACTIONS) - {"edit"}
 
-
-def connection_action_check(*, action: str, detail: ConnectionDetail) -> None:
-    """Raise ActionRefused when this app won't send `action` for the connection; else None.
-
-    Raises ValueError for an action that isn't one of LIFECYCLE_ACTIONS.
-    """
-    if action not in LIFECYCLE_ACTIONS:
-        raise ValueError(f"unknown lifecycle action {action!r}")
-    connection = detail.row.connection
-    if connection.managed:
-        raise ActionRefused(messages.MANAGED_ACTION)
-    if action == "delete" and detail.dependents:
-        archived = sum(1 for ref in detail.dependents if ref.archived_at is not None)
-        raise ActionRefused(messages.still_used_by(len(detail.dependents), archived))
-    if action == "rotate" and connection.type not in KEY_PAIR_TYPES:
-        raise ActionRefused(messages.key_pair_only(KEY_PAIR_TYPES))
-    if action == "archive" and connection.is_archived:
-        raise ActionRefused(messages.ALREADY_ARCHIVED)
-    if action == "unarchive" and not connection.is_archived:
-        raise ActionRefused(messages.NOT_ARCHIVED)
-
-
-def connection_action_perform(
-    *, actor, action: str, detail: ConnectionDetail, cascade: bool = False
-) -> None:
-    """Send one lifecycle action and audit it; `cascade` (archive, unarchive) takes the
-    connection's datasets and targets along.
-
-    Raises ActionRefused (nothing sent; audit it with connection_write_refused), ValueError
-    for an unknown action, or the client's FaradayError (audited).
-    """
-    connection_action_check(action=action, detail=detail)
-    connection = detail.row.connection
-    calls: dict[str, Callable[[FaradayClient], Any]] = {
-        "archive": lambda c: c.archive_connection(connection.id, cascade_to_all=cascade),
-        "unarchive": lambda c: c.unarchive_connection(connection.id, cascade_to_all=cascade),
-        "delete": lambda c: c.delete_connection(connection.id),
-        "force-update": lambda c: c.force_update_connection(connection.id),
-        "rotate": lambda c: c.rotate_connection_credentials(connection.id, type=connection.type),
-    }
-    draft = _AuditDraft(
-        actor=actor,
-        action=_AUDIT_ACTIONS[action],
-        connection_type=connection.type,
-        connection_name=connection.name,
-        connection_id=connection.id,
-    )
-    _audited_call(draft, calls[action])
-
-
-def connection_write_refused(
-    *, actor, action: str, connection: Connection, refused: ActionRefused
-) -> None:
-    """Audit a write (`action`: "edit" or a lifecycle action) that this app refused to send."""
-    _AuditDraft(
-        actor=actor,
-        action=_AUDIT_ACTIONS[action],
-        connection_type=connection.type,
-        connection_name=connection.name,
-        connection_id=connection.id,
-    ).write(Outcome.REJECTED, detail=f"not sent: {refused}")
-
-
-def connection_write_forbidden(*, actor, action: str, connection_id: str) -> None:
-    """Audit a write (`action`: "edit" or a lifecycle action) refused because the person's role
-    doesn't allow it; the connection isn't read for someone who may not change it."""
-    audit_permission_refused(
-        actor=actor, action=_AUDIT_ACTIONS[action], connection_id=connection_id
-    )
-
-
-def connection_write_unsent(*, actor, action: str, connection_id: str, error: FaradayError) -> None:
-    """Audit a write (`action`: "edit" or a lifecycle action) that was never sent because
-    reading the connection first failed with `error`."""
-    detail = "not sent: reading the connection first failed"
-    if isinstance(error, NetworkError):
-        detail += f" (network fault: {error.kind})"
-    _AuditDraft(actor=actor, action=_AUDIT_ACTIONS[action], connection_id=connection_id).write(
-        outcome_for_error(error), error=error, detail=detail
-    )
-
-
-# ---- Faraday's validation errors onto the form ----------------------------------------------
-
-
-def field_for_path(path: str, field_names: Sequence[str]) -> str | None:
-    """The form field a validation path points at, or None when it names none of them."""
-    parts = list(path_segments(path))
-    if parts[:1] == ["options"]:
-        parts = parts[1:]
-        if len(parts) == 1 and parts[0] in field_names:
-            return parts[0]
-        return None
-    if len(parts) == 1 and (parts[0] == "name" or parts[0] in field_names):
-        return parts[0]
+def connection_action_refusal(
+    *, action: LifecycleAction, detail: ConnectionDetail
+) -> Refusal | None:
+    """Why this app won't send `action` for the connection (its str() says it in plain words);
+    None when it will."""
+    for rule in action.rules:
+        if refusal := rule(detail):
+            return refusal
     return None
 
 
-def validation_errors_onto_form(form: ConnectionForm, errors: Sequence[ValidationErrorItem]):
-    """Put each Faraday validation error on its field; the rest become form-level errors,
-    labelled with what their path names ("Connection type: …", else "Faraday: …")."""
-    field_names = [spec.name for spec in form.connection_type.fields]
-    for item in errors:
-        target = field_for_path(item.path, field_names)
-        if target:
-            form.add_error(target, messages.validation_message(item))
-        else:
-            form.add_error(None, messages.validation_item_text(item, form.connection_type))
+def connection_action_open(*, connection_id: str) -> ConnectionDetail:
+    """The connection and what uses it, for the action's confirmation page (read from the
+    cache). Raises WriteFailed GONE or UNREADABLE; nothing is audited."""
+    return _read_first(lambda: selectors.connection_detail(connection_id=connection_id), None)
+
+
+def _action_send(
+    *, actor, action: LifecycleAction, detail: ConnectionDetail, cascade: bool
+) -> ConnectionDetail:
+    connection = detail.row.connection
+    draft = _connection_draft(actor, action.audit_action, connection)
+    if refusal := connection_action_refusal(action=action, detail=detail):
+        raise _refused(draft, refusal, detail=detail)
+    try:
+        _audited_call(draft, lambda c: action.send(c, connection.id, connection.type, cascade))
+    except FaradayError as error:
+        problem = describe_action_error(
+            error, action=action.slug, cascade=cascade, dependents_listed=bool(detail.dependents)
+        )
+        raise WriteFailed(Reason.UPSTREAM, problem=problem, detail=detail) from error
+    return detail
+
+
+def connection_act(
+    *, actor, action: LifecycleAction, connection_id: str, cascade: bool = False
+) -> ConnectionDetail:
+    """Send one lifecycle action, after reading the connection fresh from Faraday and checking
+    this app's rules (`action.rules`); `cascade` (archive, unarchive) takes the connection's
+    datasets and targets along. Every outcome is audited. Returns what was read first.
+
+    Raises WriteFailed: GONE or UNREADABLE (reading it first failed), REFUSED (a rule; with the
+    `detail`), or UPSTREAM (Faraday's error, worded for the confirmation page; with the `detail`).
+    """
+    detail = _read_first(
+        lambda: selectors.connection_detail(connection_id=connection_id, fresh=True),
+        _AuditDraft(actor=actor, action=action.audit_action, connection_id=connection_id),
+        gone=refusals.ACTED_ON_CONNECTION_GONE,
+    )
+    return _action_send(actor=actor, action=action, detail=detail, cascade=cascade)
+
+
+def connection_archive(*, actor, connection_id: str, cascade: bool = False) -> ConnectionDetail:
+    return connection_act(
+        actor=actor, action=ACTIONS["archive"], connection_id=connection_id, cascade=cascade
+    )
+
+
+def connection_unarchive(*, actor, connection_id: str, cascade: bool = False) -> ConnectionDetail:
+    return connection_act(
+        actor=actor, action=ACTIONS["unarchive"], connection_id=connection_id, cascade=cascade
+    )
+
+
+def connection_delete(*, actor, connection_id: str) -> ConnectionDetail:
+    return connection_act(actor=actor, action=ACTIONS["delete"], connection_id=connection_id)
+
+
+def connection_force_update(*, actor, connection_id: str) -> ConnectionDetail:
+    return connection_act(actor=actor, action=ACTIONS["force-update"], connection_id=connection_id)
+
+
+def connection_rotate(*, actor, connection_id: str) -> ConnectionDetail:
+    return connection_act(actor=actor, action=ACTIONS["rotate"], connection_id=connection_id)
+
+
+def connection_key_installed(*, actor, connection_id: str) -> None:
+    """ "I've done it — check again": note Faraday's key as installed, then force an update.
+    Every outcome is audited (as a force update). Raises WriteFailed as `connection_act` does;
+    its `message` is the words for a notice on the detail page."""
+    action = ACTIONS["force-update"]
+    detail = _read_first(
+        lambda: selectors.connection_detail(connection_id=connection_id),
+        _AuditDraft(actor=actor, action=action.audit_action, connection_id=connection_id),
+    )
+    connection = detail.row.connection
+    step = finish_steps.finish_step(connection, get_catalog().get(connection.type))
+    if step is not None and step.kind == "key" and step.key_sha256:
+        finish_steps.key_install_mark(connection=connection, step=step, user=actor)
+    _action_send(actor=actor, action=action, detail=detail, cascade=False)
 
 
 # ---- pending audit rows the app lost track of -----------------------------------------------
@@ -750,8 +854,7 @@ def audit_reconcile_pending(*, now=None) -> int:
                 settled += audit_complete(
                     entry,
                     outcome=Outcome.UNCONFIRMED,
-                    detail="sent; the app lost track of Faraday's answer. Check the "
-                    "connection in Faraday.",
+                    detail=Detail("lost_track"),
                 )
         except FaradayError:
             break  # Faraday can't be read now: one wait is enough, the rest stay pending
@@ -779,8 +882,7 @@ def _reconcile_create(entry: AuditEntry, listing: Sequence[Connection]) -> bool:
         return audit_complete(
             entry,
             outcome=Outcome.NOT_FOUND_LATER,
-            detail="checked later: no connection of this name and type was created in Faraday "
-            "at that time",
+            detail=Detail("not_created_later"),
         )
     found = min(matches, key=lambda c: c.created_at)
     ConnectionRecord.objects.get_or_create(
@@ -796,7 +898,7 @@ def _reconcile_create(entry: AuditEntry, listing: Sequence[Connection]) -> bool:
         entry,
         outcome=Outcome.CONFIRMED_LATER,
         faraday_connection_id=found.id,
-        detail="checked later: Faraday has it (found by name, type and time)",
+        detail=Detail("created_later"),
     )
 
 
@@ -804,11 +906,9 @@ def _reconcile_delete(entry: AuditEntry, client: FaradayClient) -> bool:
     try:
         client.get_connection(entry.faraday_connection_id)
     except NotFound:
-        return audit_complete(
-            entry, outcome=Outcome.CONFIRMED_LATER, detail="checked later: the connection is gone"
-        )
+        return audit_complete(entry, outcome=Outcome.CONFIRMED_LATER, detail=Detail("gone_later"))
     return audit_complete(
         entry,
         outcome=Outcome.NOT_FOUND_LATER,
-        detail="checked later: the connection still exists in Faraday",
+        detail=Detail("still_there_later"),
     )

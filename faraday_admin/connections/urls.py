@@ -17,29 +17,9 @@ urlpatterns = [
     path("<str:connection_id>/", views.connection_detail_view, name="detail"),
     path("<str:connection_id>/status/", views.connection_status_view, name="status"),
     path("<str:connection_id>/edit/", views.connection_edit_view, name="edit"),
-    path(
-        "<str:connection_id>/archive/",
-        views.connection_action_view,
-        {"action": "archive"},
-        name="archive",
-    ),
-    path(
-        "<str:connection_id>/unarchive/",
-        views.connection_action_view,
-        {"action": "unarchive"},
-        name="unarchive",
-    ),
-    path(
-        "<str:connection_id>/delete/",
-        views.connection_action_view,
-        {"action": "delete"},
-        name="delete",
-    ),
-    path(
-        "<str:connection_id>/force-update/",
-        views.connection_action_view,
-        {"action": "force-update"},
-        name="force-update",
+    *(
+        path(f"<str:connection_id>/{slug}/", view, {"action": slug}, name=slug)
+        for slug, view in views.connection_action_views().items()
     ),
     path(
         "<str:connection_id>/key-installed/",
@@ -50,11 +30,5 @@ urlpatterns = [
         "<str:connection_id>/demo-install-key/",
         views.demo_install_key_view,
         name="demo-install-key",
-    ),
-    path(
-        "<str:connection_id>/rotate/",
-        views.connection_action_view,
-        {"action": "rotate"},
-        name="rotate",
     ),
 ]

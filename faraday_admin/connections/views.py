@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, push_url, reselect, reswap, retarget
+from django_htmx.http import push_url, reswap, retarget
 
-from faraday_admin.audit.decorators import too_many_refusals_response, write_permission_required
+from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
-from faraday_admin.audit.services import refused_write_allowed
 from faraday_admin.catalog import KEY_PAIR_TYPES, get_catalog
-from faraday_admin.connections import finish_steps, selectors, services
-from faraday_admin.connections import messages as words
+from faraday_admin.connections import finish_steps, problems, refusals, selectors, services
+from faraday_admin.connections.actions import ACTIONS
 from faraday_admin.connections.forms import (
     carried_values,
     edit_form,
-    form_class_for,
     unbound_form,
 )
 from faraday_admin.connections.handoff_views import handoff_from_create
-from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.paste import MAX_LENGTH as PASTE_MAX_LENGTH
 from faraday_admin.core import roles, upstream
-from faraday_admin.faraday_client import FaradayError, NotFound, ValidationFailed
+from faraday_admin.core.problems import describe_error
+from faraday_admin.core.responses import CONFLICT, INVALID, UPSTREAM_FAILED, redirect_to
+from faraday_admin.faraday_client import FaradayError, NotFound
 
 LIST_TEMPLATE = "connections/connection_list.html"
 CREATE_TEMPLATE = "connections/connection_create.html"
@@ -40,12 +37,6 @@ DETAIL_TEMPLATE = "connections/connection_detail.html"
 EDIT_TEMPLATE = "connections/connection_edit.html"
 CONFIRM_TEMPLATE = "connections/connection_confirm.html"
 GUIDE_TEMPLATE = "connections/includes/setup_guide.html"
-UPSTREAM_FAILED = 502
-INVALID = 422
-
-
-def _redirect(request: HttpRequest, url: str) -> HttpResponse:
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 # ---- list -----------------------------------------------------------------------------------
@@ -106,7 +97,7 @@ def _type_options_context(query: str, selected_type: str) -> dict[str, Any]:
 
 
 def _render_create(
-    request, *, form, token, problem=None, status=200, partial=None, type_missing=False, paste=None
+    request, *, form, token, problem=None, status=200, type_missing=False, paste=None
 ):
     # The search text comes along with a POST too (htmx includes it), so the list stays narrowed.
     query = (request.POST if request.method == "POST" else request.GET).get("q", "")
@@ -120,8 +111,20 @@ def _render_create(
         "paste": paste,
         "paste_max_length": PASTE_MAX_LENGTH,
     }
-    template = f"{CREATE_TEMPLATE}#{partial}" if partial else CREATE_TEMPLATE
+    # A form sent over htmx gets the form back; a page load or a plain POST, the whole page.
+    partial = request.htmx and request.method == "POST"
+    template = f"{CREATE_TEMPLATE}#create-form" if partial else CREATE_TEMPLATE
     return render(request, template, context, status=status)
+
+
+# The status a failed write answers with, where the page is shown again.
+FAILED_STATUS = {
+    services.Reason.INVALID: INVALID,
+    services.Reason.REFUSED: CONFLICT,
+    services.Reason.UPSTREAM: UPSTREAM_FAILED,
+    services.Reason.UNREADABLE: UPSTREAM_FAILED,
+    services.Reason.GONE: 404,
+}
 
 
 @sensitive_post_parameters()
@@ -132,78 +135,42 @@ def connection_create_view(request):
         form = unbound_form(request.GET.get("type", ""), {})
         token = services.submission_token_issue(user=request.user)
         return _render_create(request, form=form, token=token)
-
-    token = request.POST.get("submission_token", "")
-    type_key = request.POST.get("type", "")
-    partial = "create-form" if request.htmx else None
-    if request.POST.get("action") == "paste" or "paste_as" in request.POST:
+    token, type_key = request.POST.get("submission_token", ""), request.POST.get("type", "")
+    action = request.POST.get("action")
+    if action == "paste" or "paste_as" in request.POST:
         return _paste(request, token=token, type_key=type_key)
-    if request.POST.get("action") == "handoff" and type_key in get_catalog().types:
-        return _redirect(request, handoff_from_create(request))
-    if request.POST.get("action") == "choose-type" or type_key not in get_catalog().types:
-        # The no-JavaScript way to switch type: re-render with the shared values kept.
+    if action == "handoff" and type_key in get_catalog().types:
+        return redirect_to(request, handoff_from_create(request))
+    if action == "choose-type":  # the no-JavaScript way to switch type, shared values kept
         form = unbound_form(type_key, carried_values(request.POST))
-        status = 200 if request.POST.get("action") == "choose-type" else INVALID
-        if status == INVALID:
-            services.connection_create_without_type(actor=request.user, type_key=type_key)
-        return _render_create(
-            request,
-            form=form,
-            token=token,
-            status=status,
-            partial=partial,
-            type_missing=form is None and status == INVALID,
-        )
-
-    data = services.pasted_password_into(
-        user=request.user, token=token, data=request.POST, type_key=type_key
-    )
-    form = form_class_for(type_key)(data)
-    if not form.is_valid():
-        services.connection_create_rejected(actor=request.user, form=form)
-        return _render_create(request, form=form, token=token, status=INVALID, partial=partial)
+        return _render_create(request, form=form, token=token)
     try:
-        connection = services.connection_create(actor=request.user, token=token, form=form)
-    except services.SubmissionTokenUnknown:
-        # Not a double submission: keep what was typed and let the person send it again.
-        form.add_error(None, words.FORM_EXPIRED)
-        fresh = services.submission_token_issue(user=request.user)
-        return _render_create(request, form=form, token=fresh, status=INVALID, partial=partial)
-    except services.SubmissionAlreadyUsed as used:
-        if used.faraday_id:
-            messages.info(
-                request, "That form was already submitted; here is the connection it created."
-            )
-            return _redirect(request, reverse("connections:detail", args=[used.faraday_id]))
-        messages.warning(
-            request,
-            "That form was already submitted (or is being submitted in another tab). "
-            "Check the list before creating it again.",
+        connection = services.connection_create(
+            actor=request.user, token=token, type_key=type_key, data=request.POST
         )
-        return _redirect(request, reverse("connections:list"))
-    except ValidationFailed as error:
-        services.validation_errors_onto_form(form, error.validation_errors)
-        return _render_create(
-            request,
-            form=form,
-            token=token,
-            problem=describe_error(error),
-            status=INVALID,
-            partial=partial,
-        )
-    except FaradayError as error:
-        return _render_create(
-            request,
-            form=form,
-            token=token,
-            problem=describe_error(error),
-            status=UPSTREAM_FAILED,
-            partial=partial,
-        )
+    except services.WriteFailed as failed:
+        return _create_failed(request, failed, token=token)
     messages.success(
         request, f"Connection “{connection.name}” created. Faraday is checking it now."
     )
-    return _redirect(request, reverse("connections:detail", args=[connection.id]))
+    return redirect_to(request, reverse("connections:detail", args=[connection.id]))
+
+
+def _create_failed(request, failed: services.WriteFailed, *, token: str) -> HttpResponse:
+    if failed.reason is services.Reason.ALREADY_SUBMITTED:
+        if failed.faraday_id:
+            messages.info(request, failed.message)
+            return redirect_to(request, reverse("connections:detail", args=[failed.faraday_id]))
+        messages.warning(request, failed.message)
+        return redirect_to(request, reverse("connections:list"))
+    return _render_create(
+        request,
+        form=failed.form,  # None: no known type was chosen
+        token=failed.token or token,
+        problem=failed.problem,
+        status=FAILED_STATUS[failed.reason],
+        type_missing=failed.form is None,
+    )
 
 
 def _paste(request, *, token: str, type_key: str) -> HttpResponse:
@@ -290,13 +257,13 @@ def connection_type_picker_view(request):
 # ---- detail and edit ------------------------------------------------------------------------
 
 
-def _upstream_problem_page(request, error: FaradayError, *, title: str) -> HttpResponse:
-    status = 404 if isinstance(error, NotFound) else UPSTREAM_FAILED
+def _upstream_problem_page(request, failed: services.WriteFailed, *, title: str) -> HttpResponse:
+    """The page said instead of the connection's, when reading it failed."""
     return render(
         request,
         "connections/connection_unavailable.html",
-        {"problem": describe_error(error, has_fields=False), "title": title},
-        status=status,
+        {"problem": failed.problem, "title": title},
+        status=FAILED_STATUS[failed.reason],
     )
 
 
@@ -322,10 +289,10 @@ def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
     return {
         "row": row,
         "connection_type": connection_type,
-        "error_hint": words.connection_error_hint(connection_type),
+        "error_hint": problems.connection_error_hint(connection_type),
         "finish": finish,
         "waiting_for_key": waiting,
-        "status_problem": words.status_problem(
+        "status_problem": problems.status_problem(
             row.connection, connection_type, waiting_for_key=waiting
         ),
     }
@@ -335,9 +302,9 @@ def _status_context(row: selectors.ConnectionRow) -> dict[str, Any]:
 @require_GET
 def connection_detail_view(request, connection_id: str):
     try:
-        detail = selectors.connection_detail(connection_id=connection_id)
-    except FaradayError as error:
-        return _upstream_problem_page(request, error, title="Connection")
+        detail = services.connection_action_open(connection_id=connection_id)
+    except services.WriteFailed as failed:
+        return _upstream_problem_page(request, failed, title="Connection")
     context = {
         **_status_context(detail.row),
         "detail": detail,
@@ -377,17 +344,16 @@ def connection_status_view(request, connection_id: str):
     return render(request, template, context)
 
 
-def _save_not_sent(request, error: FaradayError) -> HttpResponse:
+def _save_not_sent(request, problem) -> HttpResponse:
     """An htmx save whose connection couldn't be read first. Without the connection the form
     can't be rebuilt, so the banner goes above the form as the person filled it in."""
-    problem = describe_error(error, has_fields=False)
     response = render(
         request,
         "includes/upstream_error.html",
         {"problem": problem, "focus": True},
         status=UPSTREAM_FAILED,
     )
-    return reselect(reswap(retarget(response, "#edit-problem"), "innerHTML"), "unset")
+    return reswap(retarget(response, "#edit-problem"), "innerHTML")
 
 
 @sensitive_post_parameters()
@@ -395,55 +361,38 @@ def _save_not_sent(request, error: FaradayError) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def connection_edit_view(request, connection_id: str):
     try:
-        # A save checks the connection as Faraday has it now, not as cached.
-        connection = selectors.connection_get(
-            connection_id=connection_id, fresh=request.method == "POST"
+        if request.method == "GET":
+            connection = services.connection_edit_open(connection_id=connection_id)
+            return render(
+                request, EDIT_TEMPLATE, {"connection": connection, "form": edit_form(connection)}
+            )
+        connection = services.connection_update(
+            actor=request.user, connection_id=connection_id, data=request.POST
         )
-    except FaradayError as error:
-        if request.method == "POST":
-            services.connection_write_unsent(
-                actor=request.user, action="edit", connection_id=connection_id, error=error
-            )
-            if isinstance(error, NotFound):
-                messages.error(request, words.EDITED_CONNECTION_GONE)
-                return _redirect(request, reverse("connections:list"))
-            if request.htmx:
-                return _save_not_sent(request, error)
-        return _upstream_problem_page(request, error, title="Edit connection")
-    detail_url = reverse("connections:detail", args=[connection.id])
-    try:
-        services.connection_edit_check(connection=connection)
-    except services.ActionRefused as refused:
-        if request.method == "POST":
-            services.connection_write_refused(
-                actor=request.user, action="edit", connection=connection, refused=refused
-            )
-        messages.error(request, str(refused))
-        return _redirect(request, detail_url)
-    context: dict[str, Any] = {"connection": connection}
-    if request.method == "GET":
-        context["form"] = edit_form(connection)
-        return render(request, EDIT_TEMPLATE, context)
-    form = context["form"] = edit_form(connection, request.POST)
-    if not form.is_valid():
-        services.connection_update_rejected(actor=request.user, connection=connection, form=form)
-        return render(request, EDIT_TEMPLATE, context, status=INVALID)
-    try:
-        services.connection_update(actor=request.user, connection=connection, form=form)
-    except services.NothingChanged:
-        messages.info(request, words.NOTHING_CHANGED)
-        return _redirect(request, detail_url)
-    except ValidationFailed as error:
-        services.validation_errors_onto_form(form, error.validation_errors)
-        context["problem"] = describe_error(error)
-        return render(request, EDIT_TEMPLATE, context, status=INVALID)
-    except FaradayError as error:
-        context["problem"] = describe_error(error)
-        return render(request, EDIT_TEMPLATE, context, status=UPSTREAM_FAILED)
+    except services.WriteFailed as failed:
+        return _edit_failed(request, failed, connection_id)
     messages.success(
-        request, f"Saved changes to “{form.cleaned_data['name']}”. Faraday is checking it again."
+        request, f"Saved changes to “{connection.name}”. Faraday is checking it again."
     )
-    return _redirect(request, _detail_url_following(connection.id))
+    return redirect_to(request, _detail_url_following(connection.id))
+
+
+def _edit_failed(request, failed: services.WriteFailed, connection_id: str) -> HttpResponse:
+    Reason = services.Reason
+    if failed.reason in (Reason.REFUSED, Reason.NOTHING_CHANGED):
+        level = messages.INFO if failed.reason is Reason.NOTHING_CHANGED else messages.ERROR
+        messages.add_message(request, level, failed.message)
+        return redirect_to(request, reverse("connections:detail", args=[connection_id]))
+    if failed.form is not None:
+        context = {"connection": failed.connection, "form": failed.form, "problem": failed.problem}
+        template = f"{EDIT_TEMPLATE}#edit-form" if request.htmx else EDIT_TEMPLATE
+        return render(request, template, context, status=FAILED_STATUS[failed.reason])
+    if request.method == "POST" and failed.reason is Reason.GONE:
+        messages.error(request, failed.message)
+        return redirect_to(request, reverse("connections:list"))
+    if request.method == "POST" and request.htmx:
+        return _save_not_sent(request, failed.problem)
+    return _upstream_problem_page(request, failed, title="Edit connection")
 
 
 @permission_required(roles.FORCE_UPDATE_CONNECTION, raise_exception=True)
@@ -451,10 +400,10 @@ def connection_edit_view(request, connection_id: str):
 def demo_install_key_view(request, connection_id: str):
     """Demo mode: install the key on the simulated warehouse, as IT would on the real one."""
     if upstream.demo_install_public_key(connection_id):
-        messages.success(request, words.DEMO_KEY_INSTALLED)
+        messages.success(request, refusals.DEMO_KEY_INSTALLED)
     else:
-        messages.error(request, words.DEMO_KEY_NOT_INSTALLED)
-    return _redirect(request, reverse("connections:detail", args=[connection_id]))
+        messages.error(request, refusals.DEMO_KEY_NOT_INSTALLED)
+    return redirect_to(request, reverse("connections:detail", args=[connection_id]))
 
 
 @write_permission_required(roles.FORCE_UPDATE_CONNECTION, Action.FORCE_UPDATE)
@@ -462,147 +411,61 @@ def demo_install_key_view(request, connection_id: str):
 def connection_key_installed_view(request, connection_id: str):
     """ "I've done it — check again": note the key as installed, then force an update."""
     try:
-        detail = selectors.connection_detail(connection_id=connection_id)
-    except FaradayError as error:
-        services.connection_write_unsent(
-            actor=request.user, action="force-update", connection_id=connection_id, error=error
-        )
-        messages.error(request, describe_error(error, has_fields=False).title)
-        return _redirect(request, reverse("connections:detail", args=[connection_id]))
-    connection = detail.row.connection
-    step = finish_steps.finish_step(connection, get_catalog().get(connection.type))
-    if step is not None and step.kind == "key" and step.key_sha256:
-        finish_steps.key_install_mark(connection=connection, step=step, user=request.user)
-    try:
-        services.connection_action_perform(actor=request.user, action="force-update", detail=detail)
-    except services.ActionRefused as refused:
-        services.connection_write_refused(
-            actor=request.user, action="force-update", connection=connection, refused=refused
-        )
-        messages.error(request, str(refused))
-        return _redirect(request, reverse("connections:detail", args=[connection_id]))
-    except FaradayError as error:
-        problem = describe_error(error, has_fields=False)
-        messages.error(request, f"{problem.title} {problem.next_step}")
-        return _redirect(request, reverse("connections:detail", args=[connection_id]))
+        services.connection_key_installed(actor=request.user, connection_id=connection_id)
+    except services.WriteFailed as failed:
+        messages.error(request, failed.message)
+        return redirect_to(request, reverse("connections:detail", args=[connection_id]))
     messages.success(request, "Thanks. Faraday is checking the connection again now.")
-    return _redirect(request, _detail_url_following(connection_id))
+    return redirect_to(request, _detail_url_following(connection_id))
 
 
 # ---- lifecycle actions: one confirmation page, then one service call -----------------------
 
 
-@dataclass(frozen=True)
-class LifecycleAction:
-    """How an action's confirmation page looks and who may see it (the rules are services')."""
-
-    permission: str
-    title: str
-    button: str
-    explanation: str
-    done: str
-    shows_dependents: bool = False
-    offers_cascade: bool = False
-
-
-ACTIONS = {
-    "archive": LifecycleAction(
-        roles.ARCHIVE_CONNECTION,
-        "Archive connection",
-        "Archive",
-        "An archived connection stops receiving updates but stays visible. "
-        "You can unarchive it later.",
-        "Archived “{name}”.",
-        shows_dependents=True,
-        offers_cascade=True,
-    ),
-    "unarchive": LifecycleAction(
-        roles.ARCHIVE_CONNECTION,
-        "Unarchive connection",
-        "Unarchive",
-        "The connection starts receiving updates again.",
-        "Unarchived “{name}”.",
-        shows_dependents=True,
-        offers_cascade=True,
-    ),
-    "delete": LifecycleAction(
-        roles.DELETE_CONNECTION,
-        "Delete connection",
-        "Delete for good",
-        "Deleting can't be undone.",
-        "Deleted “{name}”.",
-        shows_dependents=True,
-    ),
-    "force-update": LifecycleAction(
-        roles.FORCE_UPDATE_CONNECTION,
-        "Update connection now",
-        "Update now",
-        "Faraday re-reads the connection now instead of waiting for its schedule.",
-        "Faraday is updating “{name}” now.",
-    ),
-    "rotate": LifecycleAction(
-        roles.ROTATE_CREDENTIALS,
-        "Rotate key-pair credentials",
-        "Rotate credentials",
-        "Faraday creates a new key pair for this connection. Install the new public key where "
-        "the old one was, or Faraday will lose access.",
-        "Rotated the credentials of “{name}”. Now install the new public key (see “Finish on "
-        "your side” below) where the old one was, or Faraday will lose access.",
-    ),
-}
-
-
-@require_http_methods(["GET", "POST"])
 def connection_action_view(request, connection_id: str, action: str):
+    """The confirmation page of one of `actions.ACTIONS`, and sending it (urls.py wraps this
+    in the action's permission)."""
     spec = ACTIONS[action]
-    if not request.user.has_perm(spec.permission):
-        if request.method == "POST":
-            if not refused_write_allowed(actor=request.user):
-                return too_many_refusals_response(request)
-            services.connection_write_forbidden(
-                actor=request.user, action=action, connection_id=connection_id
-            )
-        raise PermissionDenied
     try:
-        # Sending checks the rules against the connection as Faraday has it now, not as cached.
-        detail = selectors.connection_detail(
-            connection_id=connection_id, fresh=request.method == "POST"
-        )
-    except FaradayError as error:
-        if request.method == "POST":
-            services.connection_write_unsent(
-                actor=request.user, action=action, connection_id=connection_id, error=error
-            )
-            if isinstance(error, NotFound):  # e.g. the second click of a delete
-                messages.error(request, words.ACTED_ON_CONNECTION_GONE)
-                return _redirect(request, reverse("connections:list"))
-        return _upstream_problem_page(request, error, title=spec.title)
-    context: dict[str, Any] = {"detail": detail, "row": detail.row, "action": action, "spec": spec}
-    try:
-        services.connection_action_check(action=action, detail=detail)
-    except services.ActionRefused as refused:
-        context["refusal"] = str(refused)
         if request.method == "GET":
-            return render(request, CONFIRM_TEMPLATE, context)
-        services.connection_write_refused(
-            actor=request.user, action=action, connection=detail.row.connection, refused=refused
+            detail = services.connection_action_open(connection_id=connection_id)
+            refusal = services.connection_action_refusal(action=spec, detail=detail)
+            return render(
+                request, CONFIRM_TEMPLATE, _confirm_context(spec, detail, refusal=refusal)
+            )
+        cascade = request.POST.get("cascade") == "on"
+        detail = services.connection_act(
+            actor=request.user, action=spec, connection_id=connection_id, cascade=cascade
         )
-        return render(request, CONFIRM_TEMPLATE, context, status=409)
-    if request.method == "GET":
-        return render(request, CONFIRM_TEMPLATE, context)
-    cascade = request.POST.get("cascade") == "on"
-    try:
-        services.connection_action_perform(
-            actor=request.user, action=action, detail=detail, cascade=cascade
-        )
-    except FaradayError as error:
-        context["problem"] = words.describe_action_error(
-            error, action=action, cascade=cascade, dependents_listed=bool(detail.dependents)
-        )
-        return render(request, CONFIRM_TEMPLATE, context, status=UPSTREAM_FAILED)
+    except services.WriteFailed as failed:
+        return _action_failed(request, failed, spec)
     messages.success(request, spec.done.format(name=detail.row.connection.name))
-    if action == "delete":
-        return _redirect(request, reverse("connections:list"))
-    if action == "force-update":
-        return _redirect(request, _detail_url_following(connection_id))
-    return _redirect(request, reverse("connections:detail", args=[connection_id]))
+    if spec.lands_on == "list":
+        return redirect_to(request, reverse("connections:list"))
+    if spec.lands_on == "follow":
+        return redirect_to(request, _detail_url_following(connection_id))
+    return redirect_to(request, reverse("connections:detail", args=[connection_id]))
+
+
+def _confirm_context(spec, detail, **context) -> dict[str, Any]:
+    return {"detail": detail, "row": detail.row, "action": spec.slug, "spec": spec, **context}
+
+
+def _action_failed(request, failed: services.WriteFailed, spec) -> HttpResponse:
+    if failed.detail is None:  # reading it first failed
+        if request.method == "POST" and failed.reason is services.Reason.GONE:
+            messages.error(request, failed.message)  # e.g. the second click of a delete
+            return redirect_to(request, reverse("connections:list"))
+        return _upstream_problem_page(request, failed, title=spec.title)
+    refusal = failed.message if failed.reason is services.Reason.REFUSED else None
+    context = _confirm_context(spec, failed.detail, refusal=refusal, problem=failed.problem)
+    template = f"{CONFIRM_TEMPLATE}#confirm" if request.htmx else CONFIRM_TEMPLATE
+    return render(request, template, context, status=FAILED_STATUS[failed.reason])
+
+
+def connection_action_views() -> dict[str, Any]:
+    """Each action's view, behind its permission (a refused POST is audited as its action)."""
+    return {
+        slug: write_permission_required(spec.permission, spec.audit_action)(connection_action_view)
+        for slug, spec in ACTIONS.items()
+    }

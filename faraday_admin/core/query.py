@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any, ClassVar
+
 from django.http import QueryDict
 
 
@@ -11,3 +14,24 @@ def text_param(query: QueryDict, name: str, *, limit: int) -> str:
     echo back."""
     value = query.get(name, "")
     return "" if "\x00" in value else value.strip()[:limit]
+
+
+class QueryFilters:
+    """A page's filters as given in the URL, for a frozen dataclass whose every field has a
+    default (one of them `page`). `QUERY_NAMES` maps a field to its URL name where they differ."""
+
+    QUERY_NAMES: ClassVar[dict[str, str]] = {}
+
+    def query_string(self, **overrides: Any) -> str:
+        """The filters as a query string (for paging, sort and export links), without defaults.
+
+        The page is left out unless given: paging links add their own, and a second `page`
+        would make the link carry two.
+        """
+        defaults = type(self)()
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        query = QueryDict(mutable=True)
+        for key, value in {**values, "page": defaults.page, **overrides}.items():
+            if value and value != getattr(defaults, key):
+                query[self.QUERY_NAMES.get(key, key)] = value
+        return query.urlencode()

@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.utils import timezone
 
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, Outcome
 from faraday_admin.audit.services import audit_record, outcome_for_error
 from faraday_admin.core import crypto, roles
@@ -58,7 +59,7 @@ def api_key_save(*, actor: AbstractBaseUser, api_key: str) -> StoredApiKey:
             actor=actor,
             action=Action.KEY_SAVE,
             outcome=Outcome.REJECTED,
-            detail="not saved: FARADAY_API_KEY is set in the environment",
+            detail=Detail("key_in_environment"),
         )
         raise ApiKeyFromEnvironment
     with transaction.atomic():
@@ -75,7 +76,7 @@ def api_key_save(*, actor: AbstractBaseUser, api_key: str) -> StoredApiKey:
             actor=actor,
             action=Action.KEY_SAVE,
             outcome=Outcome.SUCCESS,
-            detail=f"saved the key ending …{stored.last4}",
+            detail=Detail("key_saved", {"last4": stored.last4}),
         )
     return stored
 
@@ -86,7 +87,7 @@ def api_key_save_rejected(*, actor: AbstractBaseUser, error_codes: Iterable[str]
         actor=actor,
         action=Action.KEY_SAVE,
         outcome=Outcome.REJECTED,
-        detail="not saved: " + ", ".join(sorted(set(error_codes))),
+        detail=Detail("key_invalid", {"errors": sorted(set(error_codes))}),
     )
 
 
@@ -99,7 +100,7 @@ def api_key_clear(*, actor: AbstractBaseUser) -> bool:
             actor=actor,
             action=Action.KEY_CLEAR,
             outcome=Outcome.SUCCESS,
-            detail="removed the stored key" if deleted else "no key was stored",
+            detail=Detail("key_removed" if deleted else "no_key_stored"),
         )
     return bool(deleted)
 
@@ -117,23 +118,21 @@ def api_key_test(*, actor: AbstractBaseUser) -> Account:
             actor=actor,
             action=Action.KEY_TEST,
             outcome=Outcome.REJECTED,
-            detail="no key to test",
+            detail=Detail("no_key_to_test"),
         )
         raise NoApiKey
     started = time.monotonic()
     try:
         account = get_faraday_client(setup).get_current_account()
     except FaradayError as error:
-        detail = f"tested the {source}"
-        if isinstance(error, NetworkError):
-            detail += f"; network fault: {error.kind}"
+        network = {"network": error.kind} if isinstance(error, NetworkError) else {}
         audit_record(
             actor=actor,
             action=Action.KEY_TEST,
             outcome=outcome_for_error(error),
             error=error,
             duration_ms=_elapsed_ms(started),
-            detail=detail,
+            detail=Detail("key_tested", {"source": source, **network}),
         )
         raise
     audit_record(
@@ -142,7 +141,7 @@ def api_key_test(*, actor: AbstractBaseUser) -> Account:
         outcome=Outcome.SUCCESS,
         http_status=200,
         duration_ms=_elapsed_ms(started),
-        detail=f"tested the {source}: account “{account.name}”",
+        detail=Detail("key_tested", {"source": source, "account": account.name}),
     )
     return account
 
@@ -153,19 +152,19 @@ def sign_in_failed_record(
     """Audit and log one failed sign-in (never the password typed): `locked_out` when this
     failure locked the user name or address out, or it was locked already; `reason` for a
     refusal other than a wrong password (a single sign-on's)."""
-    until = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
     if locked_out:
-        detail = f"from {ip_address}: locked out until {until:%Y-%m-%d %H:%M %Z}"
+        until = timezone.now() + settings.AXES_COOLOFF_TIME
+        detail = Detail("sign_in_refused", {"ip": ip_address, "locked_until": until.isoformat()})
     else:
-        detail = f"from {ip_address}: {reason or 'wrong user name or password'}"
-    audit_record(
+        detail = Detail("sign_in_refused", {"ip": ip_address, "reason": reason})
+    entry = audit_record(
         actor=None,
         action=Action.SIGN_IN,
         outcome=Outcome.LOCKED_OUT if locked_out else Outcome.REJECTED,
         detail=detail,
         actor_username=username,
     )
-    logger.warning("sign-in refused for user name %r %s", username[:150], detail)
+    logger.warning("sign-in refused for user name %r %s", username[:150], entry.detail_text)
 
 
 def _elapsed_ms(started: float) -> int:

@@ -17,20 +17,24 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
 from faraday_admin.core import roles, selectors, services
 from faraday_admin.core.forms import ApiKeyForm
-from faraday_admin.core.messages import describe_key_test_error
+from faraday_admin.core.key_test_problems import describe_key_test_error
+from faraday_admin.core.responses import (
+    CONFLICT,
+    INVALID,
+    TOO_MANY_REQUESTS,
+    UPSTREAM_FAILED,
+    redirect_to,
+)
 from faraday_admin.core.upstream import current_setup
 from faraday_admin.faraday_client import FaradayError
 
 SETTINGS_TEMPLATE = "core/settings.html"
-INVALID = 422
-CONFLICT = 409
-UPSTREAM_FAILED = 502
 
 
 def _render(request: HttpRequest, *, status: int = 200, partial: str | None = None, **context):
@@ -41,8 +45,7 @@ def _render(request: HttpRequest, *, status: int = 200, partial: str | None = No
 
 
 def _back_to_settings(request: HttpRequest) -> HttpResponse:
-    url = reverse("core:settings")
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return redirect_to(request, reverse("core:settings"))
 
 
 @sensitive_post_parameters()
@@ -149,7 +152,7 @@ def sign_in_locked_out_view(request: HttpRequest, original_response=None, creden
         "cooloff_minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
         "next": request.POST.get("next", ""),
     }
-    return render(request, "registration/login.html", context, status=429)
+    return render(request, "registration/login.html", context, status=TOO_MANY_REQUESTS)
 
 
 @login_not_required

@@ -11,6 +11,7 @@ slashed without the leading slash (`body/options/host`), often under a root (`$`
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from urllib.parse import unquote
 
 # Names for the whole request document that some validators put before the real location.
@@ -64,3 +65,15 @@ def path_segments(path: str | None) -> tuple[str, ...]:
     while segments and segments[0] in ROOTS:
         segments = segments[1:]
     return tuple(segments)
+
+
+def form_field(path: str | None, field_names: Collection[str]) -> str | None:
+    """The form field a validation path points at ("name", or one of `field_names` at the top
+    or under "options"), or None when it names none of them."""
+    parts = list(path_segments(path))
+    if parts[:1] == ["options"]:
+        parts = parts[1:]
+        return parts[0] if len(parts) == 1 and parts[0] in field_names else None
+    if len(parts) == 1 and (parts[0] == "name" or parts[0] in field_names):
+        return parts[0]
+    return None

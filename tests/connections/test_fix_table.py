@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from faraday_admin.catalog import get_catalog
-from faraday_admin.connections import messages as words
-from faraday_admin.connections.messages import ErrorKind, FixDetails, Fixer, Problem
+from faraday_admin.connections.problems import FixDetails, fix_message, status_problem
+from faraday_admin.core.problems import FIX_TABLE, ErrorKind, Fixer, Problem, describe_error
 from faraday_admin.faraday_client import (
     AuthFailed,
     BadResponse,
@@ -53,17 +53,17 @@ EXPECTED = {
 
 
 def test_every_error_kind_has_exactly_one_row():
-    assert set(words.FIX_TABLE) == set(ErrorKind)
+    assert set(FIX_TABLE) == set(ErrorKind)
 
 
 @pytest.mark.parametrize("kind", list(ErrorKind), ids=str)
 def test_each_row_names_its_fixer_and_asks_them_something_unless_it_is_you(kind):
-    route = words.FIX_TABLE[kind]
+    route = FIX_TABLE[kind]
     assert route.fixer is EXPECTED[kind]
     problem = Problem(
         title="It failed.", next_step="What to check: the host.", kind=kind, error_id=ERROR_ID
     )
-    message = words.fix_message(problem, FixDetails(name="Shop DB", type_label="MySQL"))
+    message = fix_message(problem, FixDetails(name="Shop DB", type_label="MySQL"))
     if route.fixer is Fixer.YOU:
         assert message == ""
     else:
@@ -111,15 +111,15 @@ ERRORS = [
 
 @pytest.mark.parametrize(("error", "kind"), ERRORS, ids=lambda x: repr(x)[:40])
 def test_each_client_error_is_sorted_into_its_kind(error, kind):
-    assert words.describe_error(error).kind is kind
+    assert describe_error(error).kind is kind
 
 
 def test_faradays_own_words_and_error_id_and_time_go_into_the_message():
     error = ServerError(status=500, code="INTERNAL_SERVER_ERROR", note="Boom", error_id=ERROR_ID)
-    problem = words.describe_error(error)
+    problem = describe_error(error)
     problem = Problem(**{**problem.__dict__, "at": datetime(2026, 12, 4, 14, 5, tzinfo=UTC)})
     details = FixDetails(name="Shop DB", type_label="MySQL", host="db.example.com", user="fdy")
-    message = words.fix_message(problem, details)
+    message = fix_message(problem, details)
     for part in (
         "Server: db.example.com",
         "User: fdy",
@@ -137,8 +137,8 @@ def test_a_status_error_asks_it_for_the_types_own_checks(db):
         contents_error = None
         status_changed_at = None
 
-    problem = words.status_problem(Conn(), get_catalog().get("s3_csv"))
-    message = words.fix_message(problem, FixDetails(name="Files"))
+    problem = status_problem(Conn(), get_catalog().get("s3_csv"))
+    message = fix_message(problem, FixDetails(name="Files"))
     assert problem.kind is ErrorKind.STATUS_ERROR and problem.fix.fixer is Fixer.IT
     assert "Faraday said: Password incorrect" in message
     assert (

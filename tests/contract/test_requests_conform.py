@@ -18,7 +18,8 @@ from faraday_admin.catalog import FieldSpec, get_catalog
 from faraday_admin.connections.forms import REMOVE_PREFIX
 from tests.contract.conftest import conforms
 from tests.web.create_helpers import CREATE_URL, example_value, form_data, issue_token
-from tests.web.list_helpers import CONNECTION_ID, connection_json, parse, submitted_values
+from tests.web.html import parse, submitted_values
+from tests.web.list_helpers import CONNECTION_ID, connection_json
 
 pytestmark = pytest.mark.django_db
 

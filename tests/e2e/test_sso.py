@@ -163,6 +163,11 @@ def test_a_local_user_of_the_same_name_is_never_taken_over(sso, live_server, pag
     assert signed_in.username == "alice-2"
 
 
+def _said(entry: AuditEntry, words: str) -> bool:
+    """The audit row's detail, worded as the audit page shows it, holds `words`."""
+    return words in entry.detail_text
+
+
 def test_a_replayed_callback_state_is_refused(sso, live_server, page, browser):
     callbacks = _sign_in_with_sso(page, live_server, "alice")
     page.wait_for_url(f"{live_server.url}/connections/")
@@ -179,8 +184,10 @@ def test_a_replayed_callback_state_is_refused(sso, live_server, page, browser):
         _refused(page, live_server)
     finally:
         replay_context.close()
-    refusals = AuditEntry.objects.filter(action=Action.SIGN_IN, detail__contains="company sign-on")
-    assert refusals.count() == 2
+    refusals = [
+        e for e in AuditEntry.objects.filter(action=Action.SIGN_IN) if _said(e, "company sign-on")
+    ]
+    assert len(refusals) == 2
 
 
 def test_an_id_token_issued_for_another_client_is_refused(sso, live_server, page):
@@ -202,7 +209,7 @@ def test_an_id_token_issued_for_another_client_is_refused(sso, live_server, page
         _refused(page, live_server)
 
     assert not User.objects.filter(username="alice").exists()
-    assert AuditEntry.objects.filter(detail__contains="another client (audience)").exists()
+    assert any(_said(e, "another client (audience)") for e in AuditEntry.objects.all())
 
 
 def test_an_expired_id_token_is_refused(sso, live_server, page):
@@ -213,4 +220,4 @@ def test_an_expired_id_token_is_refused(sso, live_server, page):
         _refused(page, live_server)
 
     assert not User.objects.filter(username="alice").exists()
-    assert AuditEntry.objects.filter(detail__contains="ID token expired").exists()
+    assert any(_said(e, "ID token expired") for e in AuditEntry.objects.all())

@@ -10,20 +10,17 @@ tests (list_helpers) share; their names differ from the role fixtures' on purpos
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from typing import Any
 
-import httpx
 import pytest
 import respx
 from django.contrib.auth.models import Group, Permission, User
-from django.test import Client, override_settings
+from django.test import Client
 
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import Connection
-from tests.faraday_client import payloads
-from tests.web import create_helpers, list_helpers
+from tests.web import create_helpers
+from tests.web.fake_faraday import FakeFaraday, mocked_faraday
 
 ANONYMOUS = "anonymous"
 ROLE_NAMES = (ANONYMOUS, roles.VIEWER, roles.ONBOARDER, roles.ADMIN)
@@ -102,82 +99,21 @@ def demo_connections(db) -> dict[str, Connection]:
 # ---- a fake Faraday behind respx, with an API key configured ------------------------------
 
 
-class FakeFaraday:
-    """Builds Faraday's answers for a respx router and reads back what the app sent."""
-
-    base_url = "https://api.faraday.test/v1"
-    api_key = "test-key"
-    connection_id = "5e0dfa56-2d52-4c06-a870-bc79c71e86a3"
-    error_id = "082f9513-901c-4308-8081-902a8fe22d7e"
-
-    def __init__(self, router: respx.MockRouter):
-        self.router = router
-
-    def connection(self, **overrides: Any) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "id": self.connection_id,
-            "name": "Shop database",
-            "options": {"type": "postgres", "host": "db.example.com", "port": 5432},
-        }
-        return payloads.new_connection_json("2026-01-01T12:00:00Z", **(fields | overrides))
-
-    def account(self, name: str = "Acme Corp") -> dict[str, Any]:
-        return {
-            "id": "8a9c1f2e-0b7d-4c3a-9e51-2f6d8b0a7c14",
-            "name": name,
-            "resource_type": "accounts",
-            "created_at": "2024-01-01T12:00:00Z",
-        }
-
-    def error(
-        self,
-        status: int,
-        code: str,
-        *,
-        note: str = "Faraday refused the request.",
-        validation_errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        body: dict[str, Any] = {"error": code, "note": note, "id": self.error_id}
-        if validation_errors is not None:
-            body["validationErrors"] = validation_errors
-        return httpx.Response(status, json=body, headers=headers)
-
-    def requests(self) -> list[httpx.Request]:
-        return [call.request for call in self.router.calls]
-
-    def authorizations(self) -> list[str]:
-        return [request.headers.get("Authorization", "") for request in self.requests()]
-
-    def sent_bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests() if r.content]
-
-
 @pytest.fixture
 def faraday_api(db) -> Iterator[FakeFaraday]:
     """Real (non-demo) mode: FARADAY_API_KEY set, every request answered by respx routes.
 
     An unrouted request fails the test, so a test states every upstream call it expects.
     """
-    with (
-        override_settings(
-            FARADAY_API_KEY=FakeFaraday.api_key, FARADAY_API_URL=FakeFaraday.base_url
-        ),
-        respx.mock(base_url=FakeFaraday.base_url, assert_all_called=False) as router,
-    ):
-        yield FakeFaraday(router)
+    with mocked_faraday() as fake:
+        yield fake
 
 
 @pytest.fixture
 def faraday_stored_key(db) -> Iterator[FakeFaraday]:
     """Like `faraday_api`, but with no environment key and demo mode off: keys come from the DB."""
-    with (
-        override_settings(
-            FARADAY_API_KEY="", FARADAY_DEMO=False, FARADAY_API_URL=FakeFaraday.base_url
-        ),
-        respx.mock(base_url=FakeFaraday.base_url, assert_all_called=False) as router,
-    ):
-        yield FakeFaraday(router)
+    with mocked_faraday(FARADAY_API_KEY="", FARADAY_DEMO=False) as fake:
+        yield fake
 
 
 # ---- the create page (create_helpers) -------------------------------------------------------
@@ -196,7 +132,7 @@ def signed_in_onboarder(db, client) -> User:
 
 
 @pytest.fixture
-def create_faraday() -> Iterator[create_helpers.FakeFaraday]:
+def create_faraday() -> Iterator[FakeFaraday]:
     """A key configured and Faraday played by respx: POST /connections creates, echoing the body."""
     with create_helpers.fake_faraday() as fake:
         yield fake
@@ -208,5 +144,5 @@ def create_faraday() -> Iterator[create_helpers.FakeFaraday]:
 @pytest.fixture
 def faraday_router() -> Iterator[respx.MockRouter]:
     """A key configured and a bare respx router for Faraday: each test routes what it expects."""
-    with list_helpers.mock_faraday() as router:
-        yield router
+    with mocked_faraday() as fake:
+        yield fake.router

@@ -267,10 +267,10 @@ def test_write_by_a_role_without_permission_is_refused_before_any_change(
         [entry] = refused
         assert (entry.action, entry.outcome) == (WRITE_ACTIONS[name], Outcome.REJECTED)
         assert entry.actor_username == f"{role.lower()}-user"
-        assert entry.detail == "not sent: the person's role doesn't allow it"
+        assert entry.detail_text == "not sent: the person's role doesn't allow it"
         assert entry.faraday_connection_id == (str(target.id) if args else "")
         assert entry.connection_type == ("snowflake" if name == "connections:create" else "")
-        assert "another-key" not in str(entry.options) + entry.detail
+        assert "another-key" not in str(entry.options) + str(entry.detail_data) + entry.detail_text
     else:
         assert refused == []
     assert StoredApiKey.objects.get().last4 == "abcd"

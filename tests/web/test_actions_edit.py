@@ -11,16 +11,13 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections import services
-from faraday_admin.connections.forms import edit_form
-from faraday_admin.faraday_client import Connection
+from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.web.html import parse
 from tests.web.list_helpers import (
     CANARY,
     CONNECTION_ID,
-    ERROR_ID,
     connection_json,
-    error_json,
     login,
-    parse,
     upstream_calls,
     upstream_writes,
 )
@@ -142,7 +139,7 @@ def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, ed
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.REJECTED)
     assert entry.faraday_connection_id == CONNECTION_ID
-    assert entry.detail == "host; name"
+    assert entry.detail_text == "host; name"
     assert entry.options["password"] == AuditEntry.SECRET_MARKER
     assert CANARY not in str(entry.options)
     form = parse(response).find("form", id="edit-form")
@@ -155,6 +152,16 @@ def test_invalid_edit_is_422_sends_nothing_and_is_audited_as_rejected(client, ed
         "For your security this isn't kept between attempts: if you entered a new one, "
         "type it again."
     )
+
+
+def test_invalid_edit_over_htmx_answers_with_the_form_partial_only(client, editor, faraday):
+    response = client.post(EDIT_URL, {**FORM, "name": "   "}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
+    text = response.content.decode()
+    assert "<html" not in text and "<h1" not in text
+    assert text.lstrip().startswith('<form id="edit-form"')
+    assert parse(response).find(id="error-summary") is not None
 
 
 def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, faraday):
@@ -173,7 +180,7 @@ def test_edit_of_managed_connection_is_refused_without_a_patch(client, editor, f
     refused = AuditEntry.objects.get()  # the POST only: opening the page is no attempt
     assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)
     assert refused.faraday_connection_id == CONNECTION_ID
-    assert refused.detail.startswith("not sent: This connection is managed by Faraday")
+    assert refused.detail_text.startswith("not sent: This connection is managed by Faraday")
 
 
 def test_edit_without_permission_is_403_and_reaches_no_upstream(client, django_user_model, faraday):
@@ -387,7 +394,7 @@ def test_edit_post_whose_first_read_fails_is_audited_and_shows_the_banner(
     [entry] = AuditEntry.objects.all()
     assert (entry.action, entry.outcome) == (Action.EDIT, Outcome.NETWORK_FAULT)
     assert entry.faraday_connection_id == CONNECTION_ID
-    assert entry.detail.startswith("not sent: reading the connection first failed")
+    assert entry.detail_text.startswith("not sent: reading the connection first failed")
 
 
 def test_htmx_save_whose_first_read_fails_puts_the_banner_above_the_form_as_typed(
@@ -397,11 +404,10 @@ def test_htmx_save_whose_first_read_fails_puts_the_banner_above_the_form_as_type
 
     response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
 
-    # The form stays in the browser; only its banner slot is filled (hx-select is overridden).
+    # The form stays in the browser; only its banner slot is filled.
     assert response.status_code == 502
     assert response["HX-Retarget"] == "#edit-problem"
     assert response["HX-Reswap"] == "innerHTML"
-    assert response["HX-Reselect"] == "unset"
     doc = parse(response)
     assert doc.find("form") is None
     banner = doc.find(id="upstream-error")
@@ -450,13 +456,15 @@ def test_edit_hides_typed_secrets_from_error_reports(client, editor, faraday):
     assert post["name"] != FORM["name"]  # every POST value is hidden, not a list of names
 
 
-def test_connection_update_service_refuses_a_managed_connection_without_sending(editor, faraday):
-    connection = Connection.from_json({**STORED, "managed": True})
-    form = edit_form(connection, FORM)
-    assert form.is_valid()
+def test_connection_update_service_reads_fresh_and_refuses_a_managed_connection_unsent(
+    editor, faraday
+):
+    faraday.get(PATH).respond(json={**STORED, "managed": True})
 
-    with pytest.raises(services.ActionRefused):
-        services.connection_update(actor=editor, connection=connection, form=form)
+    with pytest.raises(services.WriteFailed, match="managed by Faraday") as failed:
+        services.connection_update(actor=editor, connection_id=CONNECTION_ID, data=FORM)
 
+    assert failed.value.reason is services.Reason.REFUSED
     assert upstream_writes(faraday) == []
-    assert AuditEntry.objects.count() == 0
+    refused = AuditEntry.objects.get()
+    assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)

@@ -10,17 +10,17 @@ from django.urls import reverse
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.catalog import KEY_PAIR_TYPES
-from faraday_admin.connections import messages, selectors, services
+from faraday_admin.connections import refusals, selectors, services
+from faraday_admin.connections.actions import ACTIONS as LIFECYCLE
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.simulator import engine
+from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.web.html import parse
 from tests.web.list_helpers import (
     ALL_PERMISSIONS,
     CONNECTION_ID,
-    ERROR_ID,
     connection_json,
-    error_json,
     login,
-    parse,
     ref_json,
     serve_detail,
     upstream_writes,
@@ -248,7 +248,7 @@ def test_delete_is_refused_while_dependents_exist_and_the_refusal_is_audited(
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.outcome) == (Action.DELETE, Outcome.REJECTED)
     assert (entry.faraday_connection_id, entry.connection_name) == (CONNECTION_ID, "Warehouse")
-    assert entry.detail.startswith("not sent: This connection is used by 2 datasets")
+    assert entry.detail_text.startswith("not sent: This connection is used by 2 datasets")
 
 
 def test_delete_is_refused_while_only_archived_dependents_exist(client, admin, faraday_router):
@@ -307,6 +307,20 @@ def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_k
 # ---- refusals: managed, permissions, CSRF ---------------------------------------------------
 
 
+def test_refusal_over_htmx_answers_with_the_confirmation_partial_only(
+    client, admin, faraday_router
+):
+    serve_detail(faraday_router, {**connection_json(), "managed": True})
+
+    response = client.post(_url("archive"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "<html" not in text and "<main" not in text
+    confirm = parse(response).find(id="confirm")
+    assert "managed by Faraday" in confirm.find(role="alert").text
+
+
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_managed_connection_refuses_every_action(client, admin, faraday_router, action):
     url_name, _perm, connection, _write, audit_action = ACTIONS[action]
@@ -323,7 +337,7 @@ def test_managed_connection_refuses_every_action(client, admin, faraday_router, 
     assert upstream_writes(faraday_router) == []
     refused = AuditEntry.objects.get()  # the POST only: looking at the page is no attempt
     assert (refused.action, refused.outcome) == (audit_action, Outcome.REJECTED)
-    assert refused.detail == f"not sent: {messages.MANAGED_ACTION}"
+    assert refused.detail_text == f"not sent: {refusals.MANAGED_ACTION}"
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
@@ -507,7 +521,7 @@ def test_confirmed_action_whose_first_read_fails_is_audited_then_shows_the_banne
     assert (entry.action, entry.outcome) == (audit_action, outcome)
     assert entry.faraday_connection_id == CONNECTION_ID
     assert entry.actor_username == "boss"
-    assert entry.detail.startswith("not sent: reading the connection first failed")
+    assert entry.detail_text.startswith("not sent: reading the connection first failed")
 
 
 def test_confirmation_page_whose_read_fails_writes_no_audit_row(client, admin, faraday_router):
@@ -621,22 +635,32 @@ def _detail(connection: dict, **kwargs) -> selectors.ConnectionDetail:
     ],
     ids=["managed", "dependents", "not-key-pair", "archived", "not-archived"],
 )
-def test_action_service_refuses_by_its_own_rules_without_sending_or_auditing(
-    admin, faraday_router, action, connection, datasets, words
-):
-    _answer_writes(faraday_router, connection)
+def test_action_rules_refuse_in_plain_words(action, connection, datasets, words):
     detail = _detail(connection, datasets=datasets)
+    refusal = services.connection_action_refusal(action=LIFECYCLE[action], detail=detail)
 
-    with pytest.raises(services.ActionRefused, match=words):
-        services.connection_action_perform(actor=admin, action=action, detail=detail)
+    assert words in str(refusal)
 
+
+def test_action_rules_let_an_unmanaged_unused_connection_through():
+    detail = _detail(connection_json())
+
+    for action in ("archive", "delete", "force-update"):
+        assert services.connection_action_refusal(action=LIFECYCLE[action], detail=detail) is None
+
+
+def test_action_service_reads_the_connection_itself_and_audits_its_refusal(admin, faraday_router):
+    connection = {**connection_json(), "managed": True}
+    serve_detail(faraday_router, connection)
+    _answer_writes(faraday_router, connection)
+
+    with pytest.raises(services.WriteFailed, match="managed by Faraday") as failed:
+        services.connection_archive(actor=admin, connection_id=CONNECTION_ID)
+
+    assert failed.value.reason is services.Reason.REFUSED
     assert upstream_writes(faraday_router) == []
-    assert AuditEntry.objects.count() == 0
-
-
-def test_action_service_rejects_an_unknown_action(admin, faraday_router):
-    with pytest.raises(ValueError, match="unknown lifecycle action"):
-        services.connection_action_check(action="explode", detail=_detail(connection_json()))
+    refused = AuditEntry.objects.get()
+    assert (refused.action, refused.outcome) == (Action.ARCHIVE, Outcome.REJECTED)
 
 
 # ---- key-pair types: one definition -----------------------------------------------------------
@@ -645,6 +669,6 @@ def test_action_service_rejects_an_unknown_action(admin, faraday_router):
 def test_key_pair_types_are_defined_once_for_app_and_simulator():
     assert engine.KEY_PAIR_TYPES is KEY_PAIR_TYPES
     assert {"snowflake", "clickhouse"} == KEY_PAIR_TYPES
-    assert messages.key_pair_only(KEY_PAIR_TYPES) == (
+    assert refusals.key_pair_only(KEY_PAIR_TYPES) == (
         "Only ClickHouse and Snowflake connections use key-pair credentials."
     )

@@ -110,7 +110,7 @@ def test_save_is_audited_with_last_four_and_never_the_key(admin, admin_user):
     (entry,) = _key_entries(Action.KEY_SAVE)
     assert entry.outcome == Outcome.SUCCESS
     assert entry.actor == admin_user
-    assert "9c3e" in entry.detail
+    assert "9c3e" in entry.detail_text
     assert KEY not in str(AuditEntry.objects.values().get())
 
 
@@ -155,9 +155,9 @@ def test_invalid_key_is_refused_with_plain_words_not_stored_and_audited(
     assert not StoredApiKey.objects.exists()
     (entry,) = _key_entries(Action.KEY_SAVE)
     assert entry.outcome == Outcome.REJECTED
-    assert code in entry.detail
+    assert code in entry.detail_text
     if submitted.strip():
-        assert submitted not in entry.detail
+        assert submitted not in entry.detail_text
 
 
 def test_settings_view_marks_the_posted_key_as_sensitive_for_error_reports(admin):
@@ -258,7 +258,7 @@ def test_saving_while_the_environment_sets_a_key_is_refused_and_audited(admin):
     assert not StoredApiKey.objects.exists()
     (entry,) = _key_entries(Action.KEY_SAVE)
     assert entry.outcome == Outcome.REJECTED
-    assert "environment" in entry.detail
+    assert "environment" in entry.detail_text
 
 
 def test_without_any_key_demo_mode_is_shown(admin):
@@ -300,7 +300,7 @@ def test_clear_removes_the_stored_key_audits_it_and_falls_back_to_demo(admin):
     assert current_setup().source is KeySource.DEMO
     (entry,) = _key_entries(Action.KEY_CLEAR)
     assert entry.outcome == Outcome.SUCCESS
-    assert entry.detail == "removed the stored key"
+    assert entry.detail_text == "removed the stored key"
     page = _text(admin.get(SETTINGS))
     assert "Removed the saved API key." in page
     assert "…9c3e" not in page
@@ -320,7 +320,7 @@ def test_clear_without_a_stored_key_says_so(admin):
 
     page = _text(admin.get(SETTINGS))
     assert "There was no saved API key to remove." in page
-    assert _key_entries(Action.KEY_CLEAR)[0].detail == "no key was stored"
+    assert _key_entries(Action.KEY_CLEAR)[0].detail_text == "no key was stored"
 
 
 def test_clear_only_accepts_post(admin):
@@ -345,7 +345,7 @@ def test_test_key_success_shows_the_account_name_and_is_audited(admin, faraday_a
     assert entry.outcome == Outcome.SUCCESS
     assert entry.http_status == 200
     assert entry.duration_ms is not None
-    assert "environment key" in entry.detail
+    assert "environment key" in entry.detail_text
 
 
 def test_test_key_with_htmx_returns_only_the_result(admin, faraday_api):
@@ -367,7 +367,7 @@ def test_test_key_in_demo_mode_reaches_the_simulator(admin):
 
     assert response.status_code == 200
     assert "Demo account (simulated)" in _text(response)
-    assert "demo mode" in _key_entries(Action.KEY_TEST)[0].detail
+    assert "demo mode" in _key_entries(Action.KEY_TEST)[0].detail_text
 
 
 def test_test_key_uses_the_stored_key(client, admin_user, faraday_stored_key):
@@ -380,7 +380,7 @@ def test_test_key_uses_the_stored_key(client, admin_user, faraday_stored_key):
     client.post(reverse("core:key-test"))
 
     assert faraday_stored_key.authorizations() == [f"Bearer {KEY}"]
-    assert "stored key" in _key_entries(Action.KEY_TEST)[0].detail
+    assert "stored key" in _key_entries(Action.KEY_TEST)[0].detail_text
 
 
 FAILURES = [
@@ -462,7 +462,7 @@ def test_test_key_network_fault_is_shown_and_audited(admin, faraday_api):
     (entry,) = _key_entries(Action.KEY_TEST)
     assert entry.outcome == Outcome.NETWORK_FAULT
     assert entry.http_status is None
-    assert entry.detail == "tested the environment key; network fault: read_timeout"
+    assert entry.detail_text == "tested the environment key; network fault: read_timeout"
 
 
 def test_test_key_unreadable_answer_is_shown_and_audited(admin, faraday_api):

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from faraday_admin.audit.models import AuditEntry, Outcome
-from tests.web.list_helpers import CONNECTION_ID, connection_json, login, mock_faraday, serve_detail
+from tests.web.fake_faraday import mocked_faraday
+from tests.web.list_helpers import CONNECTION_ID, connection_json, login, serve_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,8 @@ def test_successful_action_audit_row_records_faradays_status(
     client, django_user_model, action, codename, upstream_path, status
 ):
     login(client, django_user_model, "view_connections", codename)
-    with mock_faraday() as router:
+    with mocked_faraday() as faraday:
+        router = faraday.router
         serve_detail(router, connection_json())
         router.post(f"/connections/{CONNECTION_ID}/{upstream_path}").respond(status)
         response = client.post(reverse(f"connections:{action}", args=[CONNECTION_ID]))

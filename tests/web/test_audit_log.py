@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faraday_admin.audit import selectors
+from faraday_admin.audit.details import Detail
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import audit_record
 from faraday_admin.audit.views import CSV_HEADER, safe_cell
@@ -88,7 +89,7 @@ def test_form_rejected_by_the_app_is_audited_as_rejected_without_calling_faraday
     assert not faraday_api.router.calls
     entry = AuditEntry.objects.get()
     assert entry.outcome == Outcome.REJECTED
-    assert "host" in entry.detail
+    assert "host" in entry.detail_text
     assert entry.options["password"] == SECRET
     assert entry.http_status is None
 
@@ -141,7 +142,7 @@ def test_create_that_cannot_reach_faraday_is_audited_as_network_fault(
     assert response.status_code == 502
     entry = AuditEntry.objects.get()
     assert entry.outcome == Outcome.NETWORK_FAULT
-    assert entry.detail == "network fault: refused"
+    assert entry.detail_text == "network fault: refused"
     assert entry.http_status is None
 
 
@@ -155,7 +156,7 @@ def test_create_timing_out_unseen_upstream_is_audited_as_network_fault(
 
     entry = AuditEntry.objects.get()
     assert entry.outcome == Outcome.NETWORK_FAULT
-    assert entry.detail == "network fault: read_timeout"
+    assert entry.detail_text == "network fault: read_timeout"
 
 
 def test_create_with_an_unreadable_answer_is_audited_as_bad_response(
@@ -230,7 +231,7 @@ def test_row_shows_every_column(viewer_client, onboarder):
         duration_ms=1234,
         options={"account_name": "ACME", "password": "never-shown"},
         secret_names=["password"],
-        detail="something went wrong",
+        detail=Detail("read_failed", {"network": "refused"}),
     )
 
     page = _text(viewer_client.get(reverse("audit:list")))
@@ -247,7 +248,7 @@ def test_row_shows_every_column(viewer_client, onboarder):
     assert "Account name" in page and "ACME" in page
     assert SECRET in page
     assert "never-shown" not in page
-    assert "something went wrong" in page
+    assert "not sent: reading the connection first failed (network fault: refused)" in page
 
 
 def test_error_code_and_error_id_appear_in_the_row(
@@ -278,7 +279,12 @@ def test_exact_time_is_shown_with_the_relative_time(viewer_client, moment):
 
 
 def test_row_without_connection_id_or_error_shows_dashes_not_a_link(viewer_client):
-    _entry(action=Action.KEY_TEST, connection_type="", connection_name="", detail="tested")
+    _entry(
+        action=Action.KEY_TEST,
+        connection_type="",
+        connection_name="",
+        detail=Detail("no_key_to_test"),
+    )
 
     page = _text(viewer_client.get(reverse("audit:list")))
 
@@ -576,7 +582,7 @@ def test_export_row_has_each_value(viewer_client, onboarder, moment):
         duration_ms=87,
         options={"host": "db.example.com", "password": "never-exported"},
         secret_names=["password"],
-        detail="boom",
+        detail=Detail("key_saved", {"last4": "9c3e"}),
     )
 
     (row,) = _csv(viewer_client.get(reverse("audit:export")))[1:]
@@ -594,7 +600,7 @@ def test_export_row_has_each_value(viewer_client, onboarder, moment):
         "HTTP status": "500",
         "Duration (ms)": "87",
         "Submitted options": '{"host": "db.example.com", "password": "[secret: not stored]"}',
-        "Detail": "boom",
+        "Detail": "saved the key ending …9c3e",
     }
 
 
@@ -603,12 +609,51 @@ def test_export_row_has_each_value(viewer_client, onboarder, moment):
     ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"],
 )
 def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(viewer_client, dangerous):
-    _entry(connection_name=dangerous, detail=dangerous)
+    _entry(connection_name=dangerous, detail=Detail("form_invalid", {"fields": [dangerous]}))
 
     (row,) = _csv(viewer_client.get(reverse("audit:export")))[1:]
 
     assert row[CSV_HEADER.index("Connection name")] == "'" + dangerous
     assert row[CSV_HEADER.index("Detail")] == "'" + dangerous
+
+
+def test_rows_store_a_code_and_data_and_are_worded_only_on_display(viewer_client):
+    entry = _entry(detail=Detail("key_tested", {"source": "stored key", "account": "Acme"}))
+
+    assert (entry.detail_code, entry.detail_data) == (
+        "key_tested",
+        {"source": "stored key", "account": "Acme"},
+    )
+    assert entry.detail == ""
+    page = _text(viewer_client.get(reverse("audit:list")))
+    (row,) = _csv(viewer_client.get(reverse("audit:export")))[1:]
+    assert "tested the stored key: account “Acme”" in page
+    assert row[CSV_HEADER.index("Detail")] == "tested the stored key: account “Acme”"
+
+
+def test_rows_written_before_detail_codes_keep_their_words(viewer_client):
+    AuditEntry.objects.create(
+        actor_username="old-timer",
+        action=Action.CREATE,
+        outcome=Outcome.REJECTED,
+        detail="not sent: words stored before codes",
+    )
+
+    page = _text(viewer_client.get(reverse("audit:list")))
+    (row,) = _csv(viewer_client.get(reverse("audit:export")))[1:]
+
+    assert "not sent: words stored before codes" in page
+    assert row[CSV_HEADER.index("Detail")] == "not sent: words stored before codes"
+
+
+@pytest.mark.django_db
+def test_a_refusal_is_stored_as_its_code_and_worded_by_the_connections_app():
+    entry = _entry(
+        outcome=Outcome.REJECTED,
+        detail=Detail("refused", {"refusal": "still_used", "count": 2, "archived": 0}),
+    )
+
+    assert entry.detail_text.startswith("not sent: This connection is used by 2 datasets")
 
 
 def test_safe_cell_leaves_ordinary_values_and_numbers_alone():
@@ -696,3 +741,13 @@ def test_admin_refuses_to_add_change_or_delete_entries_even_for_superusers(super
     assert change.status_code == 403
     assert delete.status_code == 403
     assert AuditEntry.objects.get().connection_name == "Shop database"
+
+
+def test_admin_shows_the_detail_in_words(client, django_user_model):
+    entry = _entry(detail=Detail("key_saved", {"last4": "9c3e"}))
+    client.force_login(django_user_model.objects.create_superuser("root", password="x" * 20))
+
+    response = client.get(reverse("admin:audit_auditentry_change", args=[entry.pk]))
+
+    assert response.status_code == 200
+    assert "saved the key ending …9c3e" in response.content.decode()

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.utils.html import escape
 
 from faraday_admin.catalog import FieldSpec, get_catalog
-from faraday_admin.connections.messages import FIELD_HELP, description_html
+from faraday_admin.connections.field_help import FIELD_HELP, description_html
 from faraday_admin.connections.models import SubmissionToken
 from tests.web.create_helpers import (
     ALL_TYPES,
@@ -15,13 +15,10 @@ from tests.web.create_helpers import (
     HTMX,
     PATTERN_EXAMPLES,
     TYPES_URL,
-    Node,
     catalog_type,
     fake_faraday,
-    is_partial,
-    parse_html,
-    urls_in,
 )
+from tests.web.html import Node, is_partial, parse, urls_in
 
 POSTGRES_TYPES = sorted(t for t in ALL_TYPES if "postgres" in t)
 
@@ -105,7 +102,7 @@ def assert_type_fields(fields: Node, type_key: str) -> None:
     for spec in connection_type.fields:
         assert_field_rendered(fields, spec)
     if not connection_type.fields:
-        assert "needs no further details" in fields.squashed_text
+        assert "needs no further details" in fields.text
 
 
 @pytest.mark.parametrize("type_key", ALL_TYPES)
@@ -116,7 +113,7 @@ def test_create_page_for_type_renders_each_catalog_field_with_its_input(
 
     assert response.status_code == 200
     assert b"<html" in response.content
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     selected = [
         o.attrs["value"] for o in doc.by_id("id_type").find_all("option") if "selected" in o.attrs
     ]
@@ -135,7 +132,7 @@ def test_htmx_type_fields_request_returns_only_the_fields_partial(
     assert b'id="type-fields"' in response.content
     assert b'id="create-form"' not in response.content
     assert response["HX-Push-Url"] == f"{CREATE_URL}?type={type_key}"
-    assert_type_fields(parse_html(response.content).by_id("type-fields"), type_key)
+    assert_type_fields(parse(response.content).by_id("type-fields"), type_key)
 
 
 def test_every_documented_pattern_has_a_matching_example():
@@ -184,7 +181,7 @@ def test_switching_to_mysql_keeps_shared_values_and_drops_secrets_from_the_query
 
     assert response.status_code == 200
     assert CANARY.encode() not in response.content
-    fields = parse_html(response.content).by_id("type-fields")
+    fields = parse(response.content).by_id("type-fields")
     assert fields.control("name").attrs.get("value") == "X"
     assert fields.control("host").attrs.get("value") == "h.example.com"
     assert fields.control("port").attrs.get("value") == "3306"
@@ -203,7 +200,7 @@ def test_switching_to_an_unknown_type_shows_the_choose_prompt(client, signed_in_
 
     assert response.status_code == 200
     assert is_partial(response.content)
-    assert "Choose a connection type" in parse_html(response.content).by_id("type-fields").text
+    assert "Choose a connection type" in parse(response.content).by_id("type-fields").text
     assert response["HX-Push-Url"] == CREATE_URL
 
 
@@ -228,7 +225,7 @@ def test_choose_type_post_without_javascript_rerenders_new_fields_without_callin
     assert response.status_code == 200
     assert faraday.router.calls.call_count == 0
     assert CANARY.encode() not in response.content
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     fields = doc.by_id("type-fields")
     assert fields.control("name").attrs.get("value") == "Shop DB"
     assert fields.control("host").attrs.get("value") == "db.example.com"
@@ -260,9 +257,9 @@ def test_htmx_post_with_an_unknown_type_answers_the_form_partial(
     assert response.status_code == 422
     assert faraday.router.calls.call_count == 0
     assert is_partial(response.content)
-    form = parse_html(response.content).by_id("create-form")
+    form = parse(response.content).by_id("create-form")
     # Said inside the swapped form, not left waiting in the session for the next page.
-    assert "Choose a connection type first." in form.find(role="alert").squashed_text
+    assert "Choose a connection type first." in form.find(role="alert").text
     # No field to focus, so the summary takes the focus; its link leads to the type select.
     summary = form.by_id("error-summary")
     assert "autofocus" in summary.attrs
@@ -274,7 +271,7 @@ def test_htmx_post_with_an_unknown_type_answers_the_form_partial(
 
 def listed_types(content: bytes) -> list[str]:
     """The type select's options (not those of any fields that came along out of band)."""
-    doc = parse_html(content)
+    doc = parse(content)
     fields = doc.find(id="type-fields")
     field_options = fields.find_all("option") if fields else []
     options = [o for o in doc.find_all("option") if not any(o is f for f in field_options)]
@@ -316,7 +313,7 @@ def test_type_search_keeps_the_chosen_type_selected(client, signed_in_onboarder)
     query = {"q": "snow", "type": "snowflake", "shown": "snowflake"}
     response = client.get(TYPES_URL, query, headers=HTMX)
 
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     assert "selected" in doc.find("option", value="snowflake").attrs
     assert doc.find(id="type-fields") is None, "the fields shown already match the choice"
     assert "HX-Push-Url" not in response
@@ -332,12 +329,12 @@ def test_type_search_that_misses_the_chosen_type_keeps_it_listed_and_selected(
         TYPES_URL, {"q": query, "type": "postgres", "shown": "postgres"}, headers=HTMX
     )
 
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     kept = doc.find("optgroup", label="Your choice (not in this search)")
     assert [(o.attrs["value"], "selected" in o.attrs) for o in kept.find_all("option")] == [
         ("postgres", True)
     ]
-    assert doc.find("option", value="").squashed_text == placeholder
+    assert doc.find("option", value="").text == placeholder
     assert listed_types(response.content)[1:] == (["snowflake"] if query == "snow" else [])
 
 
@@ -346,7 +343,7 @@ def test_page_searched_without_javascript_keeps_the_chosen_type_it_misses(
 ):
     response = client.get(CREATE_URL, {"q": "snow", "type": "postgres"})
 
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     selected = [o.attrs["value"] for o in doc.find_all("option") if "selected" in o.attrs]
     assert selected == ["postgres"]
     assert "Postgres details" in doc.by_id("type-fields").text
@@ -366,7 +363,7 @@ def test_type_search_brings_the_chosen_types_fields_when_they_are_not_shown(
     query = {"q": "snow", "type": "snowflake", "shown": "mysql", "database": "analytics"}
     response = client.get(TYPES_URL, query, headers=HTMX)
 
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     assert "selected" in doc.find("option", value="snowflake").attrs
     fields = doc.by_id("type-fields")
     assert fields.attrs["hx-swap-oob"] == "true"
@@ -379,10 +376,10 @@ def test_type_search_brings_the_chosen_types_fields_when_they_are_not_shown(
 def test_create_page_with_type_query_preselects_that_type(client, signed_in_onboarder):
     response = client.get(CREATE_URL, {"type": "snowflake"})
 
-    select = parse_html(response.content).by_id("id_type")
+    select = parse(response.content).by_id("id_type")
     selected = [o.attrs["value"] for o in select.find_all("option") if "selected" in o.attrs]
     assert selected == ["snowflake"]
-    assert "Snowflake details" in parse_html(response.content).by_id("type-fields").text
+    assert "Snowflake details" in parse(response.content).by_id("type-fields").text
 
 
 def test_create_page_without_permission_is_forbidden(client, db):
@@ -410,7 +407,7 @@ def test_type_search_box_belongs_to_its_own_get_form_so_enter_never_submits_the_
 def test_postgres_fields_come_in_reading_order_not_alphabetical(client, signed_in_onboarder):
     response = client.get(f"{CREATE_URL}?type=postgres")
 
-    fields = parse_html(response.content).by_id("type-fields")
+    fields = parse(response.content).by_id("type-fields")
     names = [control.attrs["name"] for control in fields.controls()]
     assert names == [
         "name", "host", "port", "database", "schema", "user", "password",

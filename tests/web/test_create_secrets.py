@@ -6,15 +6,9 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import AuditEntry
 from faraday_admin.catalog import get_catalog
-from tests.web.create_helpers import (
-    CANARY,
-    CREATE_URL,
-    HTMX,
-    api_error,
-    form_data,
-    issue_token,
-    parse_html,
-)
+from tests.web.create_helpers import CANARY, CREATE_URL, HTMX, form_data, issue_token
+from tests.web.fake_faraday import api_error
+from tests.web.html import parse
 
 SECRET_FIELDS = [
     (t.type, f.name) for t in get_catalog().types.values() for f in t.fields if f.secret
@@ -37,7 +31,7 @@ def assert_no_canary(*responses):
 def assert_audit_masks_canary():
     for entry in AuditEntry.objects.all():
         assert CANARY not in str(entry.options)
-        assert CANARY not in entry.detail
+        assert CANARY not in entry.detail_text + str(entry.detail_data)
 
 
 @pytest.mark.parametrize(("type_key", "secret_name"), SECRET_FIELDS)
@@ -70,7 +64,7 @@ def test_secret_never_comes_back_when_the_form_is_refused_here(
     assert response.status_code == 422
     assert create_faraday.create_calls == 0
     assert_no_canary(response)
-    fields = parse_html(response.content).by_id("type-fields")
+    fields = parse(response.content).by_id("type-fields")
     control = fields.control(secret_name)
     assert "value" not in control.attrs
     assert control.text.strip() == ""

@@ -9,16 +9,9 @@ from django.urls import reverse
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
-from tests.web.create_helpers import (
-    ALL_TYPES,
-    CREATE_URL,
-    HTMX,
-    api_error,
-    connection_json,
-    form_data,
-    issue_token,
-    parse_html,
-)
+from tests.web.create_helpers import ALL_TYPES, CREATE_URL, HTMX, form_data, issue_token
+from tests.web.fake_faraday import api_error, created_json
+from tests.web.html import parse
 
 
 def detail_url(connection_id: str) -> str:
@@ -46,7 +39,7 @@ def assert_created_once(create_faraday, user, *, type_key: str, name: str) -> st
 def assert_refusal_audited(detail: str, *, connection_id: str = "") -> None:
     """The locally refused attempt has its own audit row; nothing was sent for it."""
     refused = AuditEntry.objects.get(outcome=Outcome.REJECTED)
-    assert (refused.action, refused.detail) == (Action.CREATE, detail)
+    assert (refused.action, refused.detail_text) == (Action.CREATE, detail)
     assert refused.faraday_connection_id == connection_id
 
 
@@ -148,7 +141,7 @@ def test_success_shows_the_created_message_on_the_detail_page(
 
 
 def token_from_create_page(client) -> str:
-    page = parse_html(client.get(CREATE_URL, {"type": "mysql"}).content)
+    page = parse(client.get(CREATE_URL, {"type": "mysql"}).content)
     return page.control("submission_token").attrs["value"]
 
 
@@ -232,9 +225,9 @@ def assert_form_kept_with_a_fresh_token(response, data, *, old_token: str, user)
     assert response.status_code == 422
     content = response.content.decode()
     assert "already submitted" not in content
-    doc = parse_html(content)
+    doc = parse(content)
     form = doc.by_id("create-form")
-    assert "This form had expired. Check the details and submit again." in form.squashed_text
+    assert "This form had expired. Check the details and submit again." in form.text
     assert form.control("name").attrs["value"] == data["name"]
     assert form.control("host").attrs["value"] == data["host"]
     fresh = form.control("submission_token").attrs["value"]
@@ -274,7 +267,7 @@ def test_purged_token_then_submitting_the_kept_form_creates_it_once(
     SubmissionToken.objects.filter(token=token).delete()  # purge_submission_tokens ran meanwhile
     data, _options = form_data("mysql", token)
     expired = client.post(CREATE_URL, data)
-    fresh = parse_html(expired.content).control("submission_token").attrs["value"]
+    fresh = parse(expired.content).control("submission_token").attrs["value"]
 
     response = client.post(CREATE_URL, {**data, "submission_token": fresh})
 
@@ -305,7 +298,7 @@ def test_create_without_a_known_type_sends_nothing_and_is_audited(
     assert create_faraday.create_calls == 0
     refused = AuditEntry.objects.get()
     assert (refused.action, refused.outcome) == (Action.CREATE, Outcome.REJECTED)
-    assert (refused.connection_type, refused.detail) == (recorded, detail)
+    assert (refused.connection_type, refused.detail_text) == (recorded, detail)
 
 
 def test_another_users_token_sends_nothing(
@@ -373,8 +366,8 @@ def test_read_timeout_when_faraday_did_create_it_counts_as_success_without_a_sec
     client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
-    landed = connection_json(name=data["name"], options=options)
-    older_twin = connection_json(
+    landed = created_json(name=data["name"], options=options)
+    older_twin = created_json(
         name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(days=1)
     )
     create_faraday.answer_create(httpx.ReadTimeout("timed out"))
@@ -396,7 +389,7 @@ def test_read_timeout_when_faraday_did_create_it_then_resubmit_lands_on_it(
     client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
-    landed = connection_json(name=data["name"], options=options)
+    landed = created_json(name=data["name"], options=options)
     create_faraday.answer_create(httpx.ReadTimeout("timed out"))
     create_faraday.router.get("/connections").respond(200, json=[landed])
     client.post(CREATE_URL, data)
@@ -411,10 +404,10 @@ def test_read_timeout_with_only_an_older_namesake_is_an_error_not_a_match(
     client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
-    older_twin = connection_json(
+    older_twin = created_json(
         name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(days=1)
     )
-    other_type = connection_json(name=data["name"], options={"type": "postgres"})
+    other_type = created_json(name=data["name"], options={"type": "postgres"})
     create_faraday.answer_create(httpx.ReadTimeout("timed out"))
     create_faraday.router.get("/connections").respond(200, json=[older_twin, other_type])
 
@@ -434,7 +427,7 @@ def test_ambiguous_create_never_adopts_a_namesake_made_while_the_form_was_open(
     opened = datetime.now(UTC) - timedelta(minutes=10)
     SubmissionToken.objects.filter(token=token).update(created_at=opened)
     data, options = form_data("mysql", token)
-    colleagues = connection_json(
+    colleagues = created_json(
         name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(minutes=2)
     )
     create_faraday.answer_create(httpx.ReadTimeout("timed out"))
@@ -454,7 +447,7 @@ def test_ambiguous_create_adopts_one_stamped_within_the_clock_skew_allowance(
 ):
     data, options = form_data("mysql", token_from_create_page(client))
     # Faraday's clock runs a little behind ours.
-    landed = connection_json(
+    landed = created_json(
         name=data["name"], options=options, created_at=datetime.now(UTC) - timedelta(seconds=3)
     )
     create_faraday.answer_create(httpx.ReadTimeout("timed out"))
@@ -481,7 +474,7 @@ def test_gateway_error_when_faraday_did_create_it_counts_as_success_without_a_se
     client, signed_in_onboarder, create_faraday, answer
 ):
     data, options = form_data("mysql", token_from_create_page(client))
-    landed = connection_json(name=data["name"], options=options)
+    landed = created_json(name=data["name"], options=options)
     create_faraday.answer_create(answer)
     listing = create_faraday.router.get("/connections").respond(200, json=[landed])
 
@@ -495,7 +488,10 @@ def test_gateway_error_when_faraday_did_create_it_counts_as_success_without_a_se
     assert (audit.outcome, audit.faraday_connection_id) == (Outcome.SUCCESS, landed["id"])
     # The POST's own answer was a gateway's, not Faraday's: no status of Faraday's to record.
     assert audit.http_status is None
-    assert audit.detail == f"found in the list after an unclear answer (HTTP {answer.status_code})"
+    assert (
+        audit.detail_text
+        == f"found in the list after an unclear answer (HTTP {answer.status_code})"
+    )
 
 
 @pytest.mark.parametrize("status", [500, 501])
@@ -516,7 +512,7 @@ def test_read_timeout_adoption_is_audited_without_an_http_status(
     client, signed_in_onboarder, create_faraday
 ):
     data, options = form_data("mysql", token_from_create_page(client))
-    landed = connection_json(name=data["name"], options=options)
+    landed = created_json(name=data["name"], options=options)
     create_faraday.answer_create(httpx.ReadTimeout("timed out"))
     create_faraday.router.get("/connections").respond(200, json=[landed])
 
@@ -524,7 +520,7 @@ def test_read_timeout_adoption_is_audited_without_an_http_status(
 
     audit = AuditEntry.objects.get()
     assert audit.http_status is None  # the lookup's 200 is not the create's answer
-    assert audit.detail == "found in the list after an unclear answer (read_timeout)"
+    assert audit.detail_text == "found in the list after an unclear answer (read_timeout)"
 
 
 def test_create_builds_the_options_payload_once(

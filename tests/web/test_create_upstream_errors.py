@@ -7,16 +7,9 @@ import pytest
 
 from faraday_admin.audit.models import AuditEntry, Outcome
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
-from tests.web.create_helpers import (
-    CREATE_URL,
-    ERROR_ID,
-    HTMX,
-    api_error,
-    error_json,
-    is_partial,
-    mysql_submission,
-    parse_html,
-)
+from tests.web.create_helpers import CREATE_URL, HTMX, mysql_submission
+from tests.web.fake_faraday import ERROR_ID, api_error, error_json
+from tests.web.html import is_partial, parse
 
 PASSWORD = "pw-4b7a-valid"
 ADMIN_STEP = "Ask an admin"
@@ -208,9 +201,7 @@ def mysql_data(signed_in_onboarder):
 
 def banner_texts(doc):
     banner = doc.by_id("upstream-error")
-    return banner.find("p", class_="problem-title").find(
-        "strong"
-    ).squashed_text, banner.squashed_text
+    return banner.find("p", class_="problem-title").find("strong").text, banner.text
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
@@ -226,7 +217,7 @@ def test_upstream_failure_shows_a_worded_banner_keeps_input_and_audits_once(
     assert response.status_code == 502
     assert is_partial(response.content) == htmx
     content = response.content.decode()
-    doc = parse_html(content)
+    doc = parse(content)
     if htmx:
         assert doc.by_id("create-form")
     title, whole = banner_texts(doc)
@@ -279,7 +270,7 @@ def test_read_timeout_and_the_lookup_failing_too_is_still_one_post_and_a_banner(
 
     assert response.status_code == 502
     assert create_faraday.create_calls == 1
-    title, _whole = banner_texts(parse_html(response.content))
+    title, _whole = banner_texts(parse(response.content))
     assert title == "Faraday didn't answer in time."
     assert AuditEntry.objects.get().outcome == Outcome.NETWORK_FAULT
 
@@ -293,7 +284,7 @@ def test_no_api_key_configured_shows_the_missing_key_banner_audits_and_keeps_the
     response = client.post(CREATE_URL, mysql_data)
 
     assert response.status_code == 502
-    title, whole = banner_texts(parse_html(response.content))
+    title, whole = banner_texts(parse(response.content))
     assert title == "No Faraday API key is set up."
     assert ADMIN_STEP in whole
     audit = AuditEntry.objects.get()
@@ -308,7 +299,7 @@ def test_not_found_on_the_create_post_means_a_wrong_address(client, create_farad
     response = client.post(CREATE_URL, mysql_data)
 
     assert response.status_code == 502
-    title, whole = banner_texts(parse_html(response.content))
+    title, whole = banner_texts(parse(response.content))
     assert title == "Faraday didn't recognise the address this app uses for connections."
     assert "Ask an admin to check FARADAY_API_URL." in whole
     assert "couldn't find that connection" not in whole

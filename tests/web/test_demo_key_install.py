@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.simulator.models import SimulatedConnection
-from tests.web.list_helpers import parse
+from tests.web.html import parse
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,13 @@ import pytest
 from django.urls import reverse
 
 from faraday_admin.connections.models import ConnectionRecord
+from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.web.html import parse, pollers
 from tests.web.list_helpers import (
     CANARY,
     CONNECTION_ID,
-    ERROR_ID,
     connection_json,
-    error_json,
     login,
-    parse,
-    pollers,
     ref_json,
     serve_detail,
     upstream_calls,

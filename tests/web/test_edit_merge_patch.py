@@ -11,14 +11,8 @@ from django.urls import reverse
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import faraday_cache
-from tests.web.list_helpers import (
-    CONNECTION_ID,
-    connection_json,
-    login,
-    parse,
-    submitted_values,
-    upstream_writes,
-)
+from tests.web.html import parse, submitted_values
+from tests.web.list_helpers import CONNECTION_ID, connection_json, login, upstream_writes
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
-from faraday_admin.connections.messages import describe_error
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.core import roles, upstream
+from faraday_admin.core.problems import describe_error
 from faraday_admin.faraday_client import (
     AuthFailed,
     BadRequest,
@@ -37,19 +37,9 @@ from faraday_admin.faraday_client import (
     ServerError,
     ValidationFailed,
 )
-from tests.web.create_helpers import (
-    CREATE_URL,
-    ERROR_ID,
-    HTMX,
-    api_error,
-    catalog_type,
-    field_errors,
-    form_data,
-    form_errors,
-    is_partial,
-    issue_token,
-    parse_html,
-)
+from tests.web.create_helpers import CREATE_URL, HTMX, catalog_type, form_data, issue_token
+from tests.web.fake_faraday import ERROR_ID, api_error
+from tests.web.html import field_errors, form_errors, is_partial, parse
 from tests.web.list_helpers import CONNECTION_ID, serve_detail
 from tests.web.list_helpers import connection_json as listed_connection
 
@@ -337,7 +327,7 @@ def submission(onboarder_client, client_for):
 def banner(doc) -> tuple[str, str]:
     """(the title, the whole banner's text) of `#upstream-error`."""
     box = doc.by_id("upstream-error")
-    return box.find("p", class_="problem-title").find("strong").squashed_text, box.squashed_text
+    return box.find("p", class_="problem-title").find("strong").text, box.text
 
 
 # ---- the table itself -----------------------------------------------------------------------
@@ -374,7 +364,7 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
     assert response.status_code == fault.page_status
     assert is_partial(response.content) is htmx
     content = response.content.decode()
-    doc = parse_html(content)
+    doc = parse(content)
     title, whole = banner(doc)
     assert title == fault.title
     assert fault.step_contains in whole
@@ -405,7 +395,7 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
     assert audit.options["password"] == AuditEntry.SECRET_MARKER
     assert PASSWORD not in str(audit.options)
     if fault.network_kind:
-        assert audit.detail == f"network fault: {fault.network_kind}"
+        assert audit.detail_text == f"network fault: {fault.network_kind}"
     assert ConnectionRecord.objects.count() == 0
     token = SubmissionToken.objects.get(token=submission["submission_token"])
     assert token.claimed_at is None  # released: correcting and resubmitting works
@@ -420,7 +410,7 @@ def test_create_validation_error_lands_on_the_field_its_path_names_and_nowhere_e
     response = onboarder_client.post(CREATE_URL, submission)
 
     assert response.status_code == 422
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     expected = f"{VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"
     assert field_errors(doc, fault.field) == [expected]
     others = [spec.name for spec in catalog_type(TYPE).fields if spec.name != fault.field]
@@ -438,7 +428,7 @@ def test_create_validation_error_at_an_unknown_path_is_shown_above_the_form(
     response = onboarder_client.post(CREATE_URL, submission)
 
     assert response.status_code == 422
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     assert form_errors(doc) == [f"Faraday: {VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"]
     assert "autofocus" in doc.by_id("error-summary").attrs, "no field to focus: the summary is"
 
@@ -452,7 +442,7 @@ def test_create_validation_failed_without_field_errors_shows_faradays_note(
     response = onboarder_client.post(CREATE_URL, submission)
 
     assert response.status_code == 422
-    _title, whole = banner(parse_html(response.content))
+    _title, whole = banner(parse(response.content))
     assert "The port is closed to Faraday's IP addresses." in whole
     assert "marked below" not in whole
 
@@ -511,7 +501,7 @@ def test_force_update_with_upstream_fault_answers_502_with_its_title_and_audits_
     response = onboarder_client.post(f"/connections/{CONNECTION_ID}/force-update/")
 
     assert response.status_code == 502
-    title, whole = banner(parse_html(response.content))
+    title, whole = banner(parse(response.content))
     assert title == fault.title
     assert fault.step_contains in whole
     assert action.call_count == 1  # a POST is never retried
@@ -581,7 +571,7 @@ def test_list_page_with_upstream_fault_answers_502_with_its_banner_and_no_rows(
     response = client_for(roles.VIEWER).get("/connections/")
 
     assert response.status_code == 502
-    doc = parse_html(response.content)
+    doc = parse(response.content)
     title, whole = banner(doc)
     assert title == fault.title
     assert fault.step_contains in whole

@@ -6,7 +6,8 @@ import html
 import pytest
 from django.urls import reverse
 
-from tests.web.create_helpers import CANARY, CREATE_URL, ERROR_ID, HTMX, mysql_submission
+from tests.web.create_helpers import CANARY, CREATE_URL, HTMX, mysql_submission
+from tests.web.fake_faraday import ERROR_ID
 from tests.web.test_create_upstream_errors import FAILURES
 
 FIXERS = {
@@ -64,7 +65,7 @@ def test_every_create_failure_says_who_fixes_it_with_a_message_without_the_passw
 
 
 def test_an_admin_reading_an_admin_error_is_told_it_is_them(client, create_faraday, admin_user):
-    from tests.web.create_helpers import api_error
+    from tests.web.fake_faraday import api_error
 
     client.force_login(admin_user)
     create_faraday.answer_create(api_error(401, "EXPIRED_API_KEY"))

@@ -30,18 +30,17 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from faraday_admin.catalog import FieldSpec, get_catalog
+from faraday_admin.connections.field_help import pattern_hint
 from faraday_admin.connections.forms import form_class_for
-from faraday_admin.connections.messages import pattern_hint
 from tests.ecmascript import node_verdicts
 from tests.web.create_helpers import (
     ALL_TYPES,
     CREATE_URL,
     fake_faraday,
-    field_errors,
     issue_token,
     make_onboarder,
-    parse_html,
 )
+from tests.web.html import field_errors, parse
 
 FORM_EXAMPLES = 9_200
 VIEW_EXAMPLES = 1_100
@@ -407,7 +406,7 @@ def _run_through_the_view(run: FuzzRun) -> None:
                 run.payload_problems += payload_problems(type_key, data, body)
                 doc = None
             else:
-                doc = parse_html(response.content)
+                doc = parse(response.content)
             _record_pattern_verdicts(
                 run,
                 type_key,

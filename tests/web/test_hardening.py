@@ -23,8 +23,9 @@ from faraday_admin.audit import selectors as audit_selectors
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import audit_record
 from faraday_admin.connections.forms import edit_form, form_class_for
-from faraday_admin.connections.messages import describe_action_error, describe_error
+from faraday_admin.connections.problems import describe_action_error
 from faraday_admin.core.logging import OneLineRefusals
+from faraday_admin.core.problems import describe_error
 from faraday_admin.faraday_client import Connection
 from faraday_admin.faraday_client.errors import error_from_response
 from tests.web.create_helpers import CREATE_URL, HTMX, mysql_submission
@@ -346,7 +347,7 @@ def test_a_typed_secret_quoted_in_faradays_id_or_code_is_never_shown_or_stored(
     row = AuditEntry.objects.get()
     assert CANARY not in row.faraday_error_code
     assert CANARY not in row.faraday_error_id
-    assert CANARY not in str(row.options) + row.detail
+    assert CANARY not in str(row.options) + str(row.detail_data) + row.detail_text
 
 
 # ---- 10: refusals in one log line; idle sessions ---------------------------------------------

@@ -12,15 +12,13 @@ from django.utils import timezone
 
 from faraday_admin.catalog import get_catalog
 from faraday_admin.connections.models import ConnectionRecord
+from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.web.html import parse, pollers
 from tests.web.list_helpers import (
     CONNECTION_ID,
-    ERROR_ID,
     connection_json,
-    error_json,
     login,
     many_connections,
-    parse,
-    pollers,
     upstream_calls,
 )
 

@@ -7,14 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.web.list_helpers import (
-    connection_json,
-    error_json,
-    login,
-    many_connections,
-    parse,
-    pollers,
-)
+from tests.web.fake_faraday import error_json
+from tests.web.html import parse, pollers
+from tests.web.list_helpers import connection_json, login, many_connections
 
 pytestmark = pytest.mark.django_db
 

@@ -15,12 +15,12 @@ from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.simulator import engine
 from tests.web.conftest import make_role_user
 from tests.web.create_helpers import form_data, mysql_submission
+from tests.web.html import parse
 from tests.web.list_helpers import (
     ALL_PERMISSIONS,
     CONNECTION_ID,
     connection_json,
     login,
-    parse,
     serve_detail,
 )
 from tests.web.test_actions_edit import FORM as EDIT_FORM

@@ -21,12 +21,8 @@ from faraday_admin.audit.services import audit_record
 from faraday_admin.connections.models import ConnectionRecord
 from faraday_admin.connections.services import audit_reconcile_pending
 from faraday_admin.faraday_client.retry import RetryPolicy
-from tests.web.create_helpers import (
-    CREATE_URL,
-    connection_json,
-    fake_faraday,
-    mysql_submission,
-)
+from tests.web.create_helpers import CREATE_URL, fake_faraday, mysql_submission
+from tests.web.fake_faraday import created_json
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +56,7 @@ def test_the_create_is_recorded_as_pending_before_it_is_sent(creator, creator_cl
             )
             body = json.loads(request.content)
             return httpx.Response(
-                201, json=connection_json(name=body["name"], options=body["options"])
+                201, json=created_json(name=body["name"], options=body["options"])
             )
 
         faraday.answer_create(answer)
@@ -128,7 +124,7 @@ def test_nothing_is_sent_when_the_pending_row_cant_be_written(creator, creator_c
 def test_lifecycle_writes_are_pending_while_sent_and_completed_after(
     creator_client, url_name, method, path
 ):
-    resource = connection_json(name="Shop", options={"type": "postgres", "host": "db.example.com"})
+    resource = created_json(name="Shop", options={"type": "postgres", "host": "db.example.com"})
     seen: list[str] = []
     with fake_faraday() as faraday:
         faraday.detail_routes(resource)
@@ -147,7 +143,7 @@ def test_lifecycle_writes_are_pending_while_sent_and_completed_after(
 
 
 def test_a_failed_write_completes_its_pending_row_with_faradays_error(creator_client):
-    resource = connection_json(name="Shop", options={"type": "postgres", "host": "db.example.com"})
+    resource = created_json(name="Shop", options={"type": "postgres", "host": "db.example.com"})
     with fake_faraday() as faraday:
         faraday.detail_routes(resource)
         faraday.router.post(f"/connections/{resource['id']}/force_update").respond(
@@ -200,13 +196,13 @@ def _lost_create(creator, name="Shop DB", type_key="mysql") -> AuditEntry:
 
 def test_a_lost_create_is_found_in_faraday_by_name_type_and_time(creator):
     row = _lost_create(creator)
-    ours = connection_json(
+    ours = created_json(
         name="Shop DB", options={"type": "mysql"}, created_at=row.created_at + timedelta(seconds=3)
     )
-    namesake_from_before = connection_json(
+    namesake_from_before = created_json(
         name="Shop DB", options={"type": "mysql"}, created_at=row.created_at - timedelta(days=1)
     )
-    other_type = connection_json(
+    other_type = created_json(
         name="Shop DB", options={"type": "postgres"}, created_at=row.created_at
     )
     with fake_faraday() as faraday:
@@ -216,7 +212,7 @@ def test_a_lost_create_is_found_in_faraday_by_name_type_and_time(creator):
     row.refresh_from_db()
     assert settled == 1
     assert (row.outcome, row.faraday_connection_id) == (Outcome.CONFIRMED_LATER, ours["id"])
-    assert "found by name, type and time" in row.detail
+    assert "found by name, type and time" in row.detail_text
     record = ConnectionRecord.objects.get(faraday_id=ours["id"])
     assert record.created_by == creator
 
@@ -257,7 +253,7 @@ def test_a_lost_delete_is_settled_by_whether_the_connection_is_gone(creator):
             404, json={"error": "NOT_FOUND", "id": "e", "note": "gone"}
         )
         faraday.router.get("/connections/c-2").respond(
-            json=connection_json(name="x", options={"type": "mysql"}, connection_id="c-2")
+            json=created_json(name="x", options={"type": "mysql"}, connection_id="c-2")
         )
         audit_reconcile_pending(now=timezone.now() + LATER)
 

@@ -6,7 +6,8 @@ import html
 import pytest
 from django.test import override_settings
 
-from tests.web.create_helpers import ALL_TYPES, CANARY, CREATE_URL, FIELDS_URL, HTMX, is_partial
+from tests.web.create_helpers import ALL_TYPES, CANARY, CREATE_URL, FIELDS_URL, HTMX
+from tests.web.html import is_partial
 
 GUIDE_URL = "/connections/new/guide/"
 

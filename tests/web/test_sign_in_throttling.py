@@ -144,9 +144,13 @@ def test_every_failure_and_the_lockout_are_audited_without_the_password(person):
     rows = list(AuditEntry.objects.filter(action=Action.SIGN_IN).order_by("id"))
     assert [r.outcome for r in rows] == [Outcome.REJECTED] * (LIMIT - 1) + [Outcome.LOCKED_OUT] * 2
     assert all(r.actor_username == "pat" for r in rows)
-    assert "10.1.2.3" in rows[0].detail and "wrong user name or password" in rows[0].detail
-    assert "locked out until" in rows[-1].detail
-    stored = " ".join(f"{r.detail} {r.options} {r.actor_username}" for r in rows)
+    assert (
+        "10.1.2.3" in rows[0].detail_text and "wrong user name or password" in rows[0].detail_text
+    )
+    assert "locked out until" in rows[-1].detail_text
+    stored = " ".join(
+        f"{r.detail_text} {r.detail_data} {r.options} {r.actor_username}" for r in rows
+    )
     assert CANARY not in stored
     assert not AccessAttempt.objects.filter(post_data__contains=CANARY).exists()
 

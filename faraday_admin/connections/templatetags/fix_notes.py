@@ -9,14 +9,9 @@ from urllib.parse import quote
 from django import template
 
 from faraday_admin.catalog import get_catalog
-from faraday_admin.connections.messages import (
-    ErrorKind,
-    FixDetails,
-    Fixer,
-    Problem,
-    fix_message,
-)
+from faraday_admin.connections.problems import FixDetails, fix_message
 from faraday_admin.core import roles
+from faraday_admin.core.problems import ErrorKind, Fixer, Problem
 
 register = template.Library()
 

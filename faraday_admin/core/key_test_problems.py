@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from faraday_admin.connections.messages import ErrorKind, Problem, describe_error
+from faraday_admin.core.problems import ErrorKind, Problem, describe_error
 from faraday_admin.core.upstream import KeySource
 from faraday_admin.faraday_client import AuthFailed, BadResponse, FaradayError, NotFound
 

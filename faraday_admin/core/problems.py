@@ -1,24 +1,18 @@
-"""Plain words for everything that can go wrong, each with what to do next.
-
-Also the wording this app uses for its own refusals, the detail page's "what to check" hint, and
-the labels for Faraday's validation paths (which is why the path reading lives here).
-"""
+"""Any error of the Faraday client in plain words: a title, what to do next, and who can fix
+it (FIX_TABLE), for the `#upstream-error` banner. Pages word their own special cases on top
+(connections.problems for actions and statuses, core.key_test_problems for the key test)."""
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
 
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
-from faraday_admin.catalog import KEY_PAIR_TYPES, ConnectionType, FieldSpec, get_catalog
+from faraday_admin.catalog import ConnectionType, get_catalog
 from faraday_admin.faraday_client import (
     ApiError,
     AuthFailed,
@@ -35,92 +29,6 @@ from faraday_admin.faraday_client import (
     ValidationFailed,
     path_segments,
 )
-
-# Keyed by the documented pattern's source text.
-PATTERN_HINTS = {
-    r"^(?!\s*$).+": "Give the connection a name; spaces alone don't count.",
-    r"^[a-zA-Z][a-zA-Z0-9_]+$": (
-        "Start with a letter, then use letters, digits or underscores only "
-        "(at least two characters; no spaces, dots or dashes)."
-    ),
-    r"^[a-zA-Z0-9\-.]+$": (
-        "Use the server's address only: letters, digits, dots and dashes, "
-        "like db.example.com (no http://, no port, no spaces)."
-    ),
-    r"^.+$": "Enter the value on a single line.",
-    r"^[-\w\d\.@]+$": (
-        "Use unaccented letters, digits, dots, dashes, underscores and @ only, "
-        "like faraday@bastion.example.com."
-    ),
-    r"^[a-zA-Z][a-zA-Z0-9_\-.]+$": (
-        "Start with a letter, then use letters, digits, underscores, dashes or dots only "
-        "(at least two characters, no spaces)."
-    ),
-}
-
-
-# Help for fields whose catalog description only repeats the label.
-FIELD_HELP = {
-    "bucket_name": "The bucket's name only, without s3:// or gs:// in front.",
-    "database": "The name of the database Faraday should read, as your IT team calls it.",
-    "dataset_name": "The BigQuery dataset that holds the tables Faraday should read.",
-    "host": "The server's address, like db.example.com. Your IT team or cloud console has it.",
-    "password": "The password of the user above. Faraday stores it; this app never does.",
-    "port": "The network port the database listens on. The usual value is shown as a hint.",
-    "project_id": "The Google Cloud project ID (not its display name), like my-project-123.",
-    "schema": "The schema that holds the tables, for example public.",
-    "user": "The user name Faraday signs in with. A read-only user of its own is best.",
-    "warehouse": "The Snowflake warehouse that runs Faraday's queries.",
-}
-
-
-_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
-
-
-def description_html(text: str) -> SafeString:
-    """The text escaped, with its http(s) links kept as links (and nothing else made one)."""
-    parts: list[str] = []
-    last = 0
-    for match in _URL.finditer(text):
-        parts.append(text[last : match.start()])
-        url = match.group(0)
-        parts.append(format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url))
-        last = match.end()
-    parts.append(text[last:])
-    # format_html_join escapes the plain text and keeps the links (already safe) as they are.
-    return format_html_join("", "{}", ((part,) for part in parts))
-
-
-def field_help(spec: FieldSpec) -> str:
-    """The catalog description, unless it only repeats the label: then our own words."""
-    thin = spec.description.strip().rstrip(".").casefold() in {
-        spec.label.casefold(),
-        spec.name.replace("_", " ").casefold(),
-        f"snowflake {spec.name}",
-    }
-    return FIELD_HELP.get(spec.name, spec.description) if thin else spec.description
-
-
-def removal_help(connection_type: ConnectionType, spec: FieldSpec) -> str:
-    """What removing a saved optional secret does, beside its checkbox."""
-    after = (
-        "Faraday then signs in with its own SSH key."
-        if connection_type.type == "sftp"
-        else f"Faraday then connects without a {spec.label.lower()}."
-    )
-    return f"Tick to delete the {spec.label.lower()} Faraday has. {after}"
-
-
-def choice_help(spec: FieldSpec) -> str:
-    """A Yes/No option's help: its description and what the third choice means."""
-    return f"{field_help(spec).rstrip('.')}. “Faraday's default” leaves the choice to Faraday."
-
-
-def pattern_hint(spec: FieldSpec) -> str:
-    return PATTERN_HINTS.get(
-        spec.pattern or "", f"This doesn't have the format Faraday expects ({spec.pattern})."
-    )
-
 
 # ---- who can fix it ----------------------------------------------------------------------
 
@@ -370,46 +278,6 @@ def describe_error(error: FaradayError, *, has_fields: bool = True) -> Problem:
     return Problem(title=title, next_step=step, error_id=error_id, code=code, kind=kind, said=said)
 
 
-def describe_action_error(
-    error: FaradayError, *, action: str, cascade: bool, dependents_listed: bool
-) -> Problem:
-    """Words for a failed lifecycle action on its confirmation page (which has no fields).
-
-    Faraday refuses to archive or unarchive with CONFLICT while datasets or targets still use
-    the connection; its note then speaks API (cascade_to_all), so say what to tick instead.
-    """
-    if isinstance(error, Conflict) and action in ("archive", "unarchive") and not cascade:
-        box = f"“Also {action} the datasets and targets listed above”"
-        if dependents_listed:
-            step = f"Tick {box} and try again, or {action} those first."
-        else:
-            step = (
-                f"Reload this page to see them, then tick {box} and try again, "
-                f"or {action} those first."
-            )
-        return Problem(
-            title=f"Faraday won't {action} it while datasets or targets use it.",
-            next_step=step,
-            error_id=error.error_id,
-            code=error.code,
-            kind=ErrorKind.CONFLICT,
-        )
-    if isinstance(error, Conflict) and action == "delete":
-        # Nothing is being created, so "conflicts with something that already exists" misleads.
-        step = "Reload this page to see what still uses it: delete those first, or archive "
-        step += "this connection instead."
-        if error.note:
-            step = f"Faraday says: {error.note.strip().rstrip('.')}. {step}"
-        return Problem(
-            title="Faraday won't delete this connection while something still depends on it.",
-            next_step=step,
-            error_id=error.error_id,
-            code=error.code,
-            kind=ErrorKind.CONFLICT,
-        )
-    return describe_error(error, has_fields=False)
-
-
 # ---- validation error paths -----------------------------------------------------------------
 
 _PATH_LABELS = {"type": "Connection type", "name": "Connection name"}
@@ -446,172 +314,6 @@ def validation_item_text(
     return f"{validation_path_label(item.path, connection_type)}: {validation_message(item)}"
 
 
-# ---- the detail page's hint after an error --------------------------------------------------
-
-_STORAGE_FIELDS = {"bucket_name": "bucket name", "project_id": "project ID"}
-
-
-def _and_join(items: Sequence[str]) -> str:
-    if len(items) <= 2:
-        return " and ".join(items)
-    return f"{', '.join(items[:-1])}, and {items[-1]}"
-
-
-def _checks_join(checks: Sequence[str]) -> str:
-    # Each check may hold an "and" of its own, so two or more are always comma-separated.
-    return checks[0] if len(checks) == 1 else f"{', '.join(checks[:-1])}, and {checks[-1]}"
-
-
-def _lower_first(label: str) -> str:
-    first = label.split(" ", 1)[0]
-    return label if first.isupper() else label[:1].lower() + label[1:]
-
-
-def connection_error_hint(connection_type: ConnectionType | None) -> str:
-    """What to check when Faraday couldn't use a connection, naming only the type's own fields."""
-    fields = connection_type.fields if connection_type else ()
-    names = {f.name for f in fields}
-    checks: list[str] = []
-    credentials = ["user name"] if names & {"user", "username"} else []
-    credentials += ["password"] if "password" in names else []
-    credentials += [_lower_first(f.label) for f in fields if f.secret and f.name != "password"]
-    if credentials:
-        checks.append(f"the {_and_join(credentials)}")
-    if connection_type and connection_type.type in KEY_PAIR_TYPES:
-        checks.append("that Faraday's public key is installed for that user")
-    address = [word for word in ("host", "port") if word in names]
-    if address:
-        verb = "are" if len(address) > 1 else "is"
-        checks.append(f"that the {_and_join(address)} {verb} right")
-        checks.append("that the server accepts connections from Faraday's IP addresses")
-    storage = [word for key, word in _STORAGE_FIELDS.items() if key in names]
-    if storage:
-        place = "bucket" if "bucket_name" in names else "project"
-        checks.append(f"the {_and_join(storage)}")
-        checks.append(f"that Faraday has been given access to the {place}")
-    if not checks:
-        return (
-            "What to check: the details entered for this connection, and that the account "
-            "behind it still gives Faraday access."
-        )
-    return f"What to check: {_checks_join(checks)}."
-
-
-def status_problem(
-    connection, connection_type: ConnectionType | None, *, waiting_for_key: bool = False
-) -> Problem:
-    """A connection in `error` as a Problem: your IT team fixes it, Faraday's words included.
-    `waiting_for_key`: the error is Faraday's key not being installed yet."""
-    said = " ".join(p for p in (connection.status_error, connection.contents_error) if p)
-    return Problem(
-        title="Faraday can't sign in until its public key is installed."
-        if waiting_for_key
-        else "Faraday couldn't use this connection.",
-        next_step=connection_error_hint(connection_type),
-        kind=ErrorKind.KEY_NOT_INSTALLED if waiting_for_key else ErrorKind.STATUS_ERROR,
-        at=connection.status_changed_at or timezone.now(),
-        said=said,
-    )
-
-
-@dataclass(frozen=True)
-class FixDetails:
-    """What the ready message names about the connection: never a secret field."""
-
-    name: str = ""
-    type_label: str = ""
-    host: str = ""
-    user: str = ""
-    asked_by: str = ""
-
-
-def _ask_to_check(hint: str) -> str:
-    """ "What to check: the password, and …." → "Could you check the password, and …?" """
-    checks = hint.removeprefix("What to check:").strip().rstrip(".")
-    return f"Could you check {checks}?" if checks else ""
-
-
-def fix_message(problem: Problem, details: FixDetails) -> str:
-    """The short message to send whoever fixes it; "" when that is the reader ("you")."""
-    route = problem.fix
-    if route.fixer is Fixer.YOU:
-        return ""
-    subject = f"“{details.name}”" if details.name else "a connection"
-    if details.type_label:
-        subject += f" ({details.type_label})"
-    lines = [
-        "Hello,",
-        f"I'm setting up the Faraday connection {subject} in Faraday Connections Admin "
-        "and need your help.",
-        f"Server: {details.host}" if details.host else "",
-        f"User: {details.user}" if details.user else "",
-        f"What happened: {problem.title}",
-        f"Faraday said: {problem.said}" if problem.said else "",
-        f"Faraday error ID: {problem.error_id}" if problem.error_id else "",
-        f"Time: {timezone.localtime(problem.at):%Y-%m-%d %H:%M %Z}",
-        route.ask or _ask_to_check(problem.next_step),
-        f"Thank you! {details.asked_by}".strip(),
-    ]
-    return "\n".join(line for line in lines if line)
-
-
-# ---- refusals this app makes itself ---------------------------------------------------------
-
-FORM_EXPIRED = "This form had expired. Check the details and submit again."
-MANAGED_ACTION = "This connection is managed by Faraday: ask Faraday support to change it."
-MANAGED_EDIT = "This connection is managed by Faraday and can't be edited here."
-DEMO_KEY_INSTALLED = (
-    "Demo: the key is now installed on the simulated warehouse, as your IT team would do it. "
-    "Press “I've done it — check again” to have Faraday sign in."
-)
-DEMO_KEY_NOT_INSTALLED = (
-    "Nothing was installed: this only works in demo mode, for a Snowflake or ClickHouse connection."
-)
-NOTHING_CHANGED = "You didn't change anything, so nothing was sent to Faraday."
-ALREADY_ARCHIVED = "This connection is already archived."
-NOT_ARCHIVED = "This connection isn't archived."
-ACTED_ON_CONNECTION_GONE = (
-    "Nothing was sent: this connection no longer exists in Faraday. Someone may have deleted it."
-)
-EDITED_CONNECTION_GONE = (
-    "Your changes weren't saved: this connection no longer exists in Faraday. "
-    "Someone may have deleted it."
-)
-
-
-def unknown_type_edit(type_key: str) -> str:
-    return (
-        f"This app doesn't know the connection type “{type_key}” yet, so it can't edit it. "
-        "An engineer can update the catalog with sync_connection_types."
-    )
-
-
-def still_used_by(count: int, archived: int) -> str:
-    plural = "s" if count != 1 else ""
-    if archived == count:
-        archived_note = " They are archived, but archived ones still count."
-    elif archived:
-        archived_note = f" {archived} of them {'is' if archived == 1 else 'are'} archived, "
-        archived_note += "but archived ones still count."
-    else:
-        archived_note = ""
-    return (
-        f"This connection is used by {count} dataset{plural} or target{plural} (listed below)."
-        f"{archived_note} Delete them or point them at another connection in Faraday first, "
-        "or archive this connection instead."
-    )
-
-
-def key_pair_only(type_keys: frozenset[str]) -> str:
-    """ "Only ClickHouse and Snowflake connections use key-pair credentials." from the catalog."""
-    catalog = get_catalog()
-    labels = sorted(
-        (catalog.types[key].label if key in catalog.types else key for key in type_keys),
-        key=str.casefold,
-    )
-    return f"Only {_and_join(labels)} connections use key-pair credentials."
-
-
 _NETWORK_KINDS = {
     "read_timeout": ErrorKind.TIMEOUT,
     "connect_timeout": ErrorKind.UNREACHABLE,
@@ -641,23 +343,4 @@ def _network_words(kind: str) -> tuple[str, str]:
     return (
         "The connection to Faraday broke off.",
         "Check the connections list to see whether anything changed, then try again.",
-    )
-
-
-# ---- the paste box ----------------------------------------------------------------------------
-
-PASTE_NEEDS_TYPE = (
-    "That was read, but it doesn't say what kind of connection it is. Choose the connection "
-    "type above, then press “Fill in the form” again."
-)
-PASTE_UNKEPT = (
-    "The password in what you pasted wasn't kept, because this form is out of date. Reload the "
-    "page and paste again, or type the password yourself."
-)
-
-
-def pasted_password_unused(connection_type: ConnectionType) -> str:
-    return (
-        f"The password in what you pasted isn't used: {connection_type.label} connections have "
-        "no password field."
     )
