@@ -288,6 +288,13 @@ def connection_row(*, connection_id: str) -> ConnectionRow:
     return _rows([connection_get(connection_id=connection_id)])[0]
 
 
+def connection_row_polled(*, connection_id: str) -> PolledRows:
+    """One connection's row for its status poll, with the time of the answer when it is the
+    last one kept while Faraday asks us to wait."""
+    read = _connection(connection_id, fresh=False)
+    return PolledRows(_rows([read.value]), read.as_of)
+
+
 def connection_detail(*, connection_id: str, fresh: bool = False) -> ConnectionDetail:
     """The connection and what uses it: three reads (each cached unless `fresh`)."""
     reads = [

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from faraday_admin.core import faraday_cache
 from faraday_admin.core.upstream import get_faraday_client
@@ -196,6 +197,35 @@ def test_a_429_shows_the_last_list_as_of_its_time_and_adds_no_requests(
     note = parse(page).find("p", role="status")
     assert note is not None
     assert "Faraday asked this app to slow down" in parse(page).text
+    assert route.call_count == 2  # the fill, then the 429 itself: no retry, nothing more
+
+
+def test_the_detail_status_poll_during_a_429_shows_the_last_status_as_of_its_time(
+    shared_cache, client, django_user_model, faraday_router
+):
+    login(client, django_user_model, "view_connections")
+    route = faraday_router.get(PATH).respond(json=connection_json(status="starting"))
+    status_url = reverse("connections:status", args=[CONNECTION_ID])
+    fresh = client.get(status_url, HTTP_HX_REQUEST="true")
+    route.respond(429, headers={"Retry-After": "30"}, json={"error": {"message": "slow"}})
+    faraday_cache.invalidate(faraday_cache_scope())
+
+    polled = client.get(status_url, HTTP_HX_REQUEST="true")
+    faraday_cache.forget_parsed()  # another process
+    again = client.get(status_url, HTTP_HX_REQUEST="true")
+
+    assert "slow down" not in parse(fresh).text
+    assert polled.status_code == again.status_code == 200
+    section = parse(polled).find(id="connection-status")
+    assert "Starting" in section.text  # the last status kept, still polled
+    assert section.attrs.get("hx-trigger") == "every 5s"
+    kept_at = faraday_cache.read(
+        faraday_cache_scope(), f"connection:{CONNECTION_ID}", None, None
+    ).as_of
+    assert kept_at is not None
+    expected = timezone.localtime(kept_at).strftime("%H:%M:%S")
+    assert f"Faraday asked this app to slow down: status as of {expected}." in section.text
+    assert expected in parse(again).find(id="connection-status").text
     assert route.call_count == 2  # the fill, then the 429 itself: no retry, nothing more
 
 
