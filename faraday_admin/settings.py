@@ -195,7 +195,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "faraday_admin.core.storage.StaticFilesStorage"},
 }
 
 # Security headers. Cookies are secure and HSTS is on unless DEBUG (local http).
