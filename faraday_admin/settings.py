@@ -174,6 +174,15 @@ AXES_VERBOSE = False  # the audit log and our one-line log record each failure i
 FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
 
 LOGIN_URL = "login"
+# Sessions live in the database. With a shared cache (Redis) they are also read through it,
+# which spares every page its session query; signing out clears both, on every process.
+# Local memory is each process's own: a process that kept a copy there would still honour a
+# session signed out on another, so then the database alone is used.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else "django.contrib.sessions.backends.cached_db"
+)
 # Signed out after this many seconds without a request (each request renews it).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
