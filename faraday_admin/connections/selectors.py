@@ -156,6 +156,20 @@ class _ConnectionList(tuple):
             self._sorted[sort] = sorted(self, key=key, reverse=reverse)
         return self._sorted[sort]
 
+    @cached_property
+    def _creators(self) -> dict[tuple[str, ...], dict[str, str]]:
+        return {}
+
+    def created_here_by(self, ids: tuple[str, ...]) -> dict[str, str]:
+        """Who created which of these connections here, looked up once per fill and page (a
+        create here starts a new fill; one recorded otherwise shows within a cache lifetime)."""
+        found = self._creators.get(ids)
+        if found is None:
+            if len(self._creators) >= _MATCHES_KEPT:
+                self._creators.clear()
+            found = self._creators[ids] = _created_here_by(ids)
+        return found
+
     def matching(self, filters: ListFilters) -> list[Connection]:
         """The connections the filters keep, in their sort order (filtering keeps the order)."""
         key = replace(filters, page="1")
@@ -183,13 +197,20 @@ def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionLi
     return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
 
 
-def _rows(connections: list[Connection]) -> list[ConnectionRow]:
-    catalog = get_catalog()
-    creators = dict(
-        ConnectionRecord.objects.filter(faraday_id__in=[c.id for c in connections]).values_list(
+def _created_here_by(ids) -> dict[str, str]:
+    return dict(
+        ConnectionRecord.objects.filter(faraday_id__in=ids).values_list(
             "faraday_id", "created_by_username"
         )
     )
+
+
+def _rows(
+    connections: list[Connection], creators: dict[str, str] | None = None
+) -> list[ConnectionRow]:
+    catalog = get_catalog()
+    if creators is None:
+        creators = _created_here_by([c.id for c in connections])
     return [
         ConnectionRow(
             connection=c,
@@ -206,7 +227,8 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     everything = read.value
     connections = everything.matching(filters)
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
-    rows = _rows(list(page.object_list))
+    shown = list(page.object_list)
+    rows = _rows(shown, everything.created_here_by(tuple(c.id for c in shown)))
     # Anything not yet final is followed, including statuses Faraday hasn't documented.
     active = [row.connection.id for row in rows if not row.connection.is_terminal]
     archived_hidden = 0

@@ -7,7 +7,9 @@ import time
 
 import httpx
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +105,32 @@ def test_a_create_here_is_in_the_next_list(shared_cache, admin_client):
     assert response.status_code == 302
     assert "Shop DB" not in before
     assert "Shop DB" in _names(admin_client.get(LIST_URL))
+
+
+def test_who_created_each_row_here_is_looked_up_once_per_fill_and_a_create_shows_it(
+    shared_cache, admin_client
+):
+    engine.seed_demo_data()
+    lookups = [_record_lookups(admin_client) for _ in range(2)]
+    user = make_role_user("Onboarder", "creator")
+    creator = Client()
+    creator.force_login(user)
+    creator.post(reverse("connections:create"), mysql_submission(user, "pw-123456"))
+    faraday_cache.forget_parsed()  # another process: only the shared cache in common
+
+    listed = admin_client.get(LIST_URL)
+
+    assert lookups == [1, 0]
+    row = next(r for r in parse(listed).find_all("tr") if "Shop DB" in r.text)
+    assert "creator" in row.text
+
+
+def _record_lookups(client) -> int:
+    """Queries of who created which connection here, for one list page."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST_URL)
+    # Read at once: the next request empties the connection's query log.
+    return sum("connections_connectionrecord" in q["sql"] for q in queries.captured_queries)
 
 
 def test_a_change_made_outside_this_app_shows_within_one_cache_lifetime(
