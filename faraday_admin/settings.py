@@ -123,6 +123,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's form renderer, with each empty widget rendered once per process (core/form_renderer).
+FORM_RENDERER = "faraday_admin.core.form_renderer.FormRenderer"
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
