@@ -9,6 +9,7 @@ fill, and narrowed in memory. Pass `fresh=True` to read past the cache (a write'
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
@@ -197,7 +198,7 @@ def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionLi
     return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
 
 
-def _created_here_by(ids) -> dict[str, str]:
+def _created_here_by(ids: Sequence[str]) -> dict[str, str]:
     return dict(
         ConnectionRecord.objects.filter(faraday_id__in=ids).values_list(
             "faraday_id", "created_by_username"

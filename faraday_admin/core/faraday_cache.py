@@ -7,8 +7,9 @@ It sits on Django's cache framework, so every process sharing CACHE_URL (Redis) 
 - A write made here bumps the account's generation (`invalidate`); every key carries the
   generation, so the next read on any process misses and asks Faraday. A fill that started
   before the write lands under the old generation, where nobody reads it.
-- On a miss one request asks Faraday (a lock taken with `cache.add`) while the others poll for
-  its answer; a holder that is stuck longer than FARADAY_CACHE_LOCK_SECONDS is not waited for.
+- On a miss one request asks Faraday (a lock taken with `cache.add`, holding a token so only
+  its holder lets it go) while the others poll for its answer; a holder that is stuck longer
+  than FARADAY_CACHE_LOCK_SECONDS is not waited for.
 - A 429 sets a shared "backing off until" entry for the Retry-After; meanwhile reads are served
   from the last answer kept (marked with its time) instead of adding requests.
 - Each process keeps the parsed form of the bodies it read last (keyed by the fill's token), so
