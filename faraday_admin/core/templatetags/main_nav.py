@@ -15,7 +15,6 @@ from django import template
 from django.conf import settings
 from django.urls import ResolverMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from faraday_admin.core import roles
 
@@ -59,7 +58,8 @@ _LINKS = (
 )
 
 
-_CURRENT = mark_safe(' aria-current="page"')
+_ITEM = '        <li><a href="{}">{}</a></li>'
+_CURRENT_ITEM = '        <li><a href="{}" aria-current="page">{}</a></li>'
 
 
 @register.simple_tag(takes_context=True)
@@ -80,14 +80,10 @@ def _nav_html(_prefix: str, _urlconf: str, shown: tuple[tuple[int, bool], ...]) 
     # The script prefix and URL conf are part of the key: reverse() reads both.
     items = format_html_join(
         "\n",
-        '        <li><a href="{}"{}>{}</a></li>',
+        "{}",
         (
-            (
-                reverse(_LINKS[index].url_name),
-                _CURRENT if current else "",
-                _LINKS[index].label,
-            )
-            for index, current in shown
+            (format_html(_CURRENT_ITEM if current else _ITEM, reverse(link.url_name), link.label),)
+            for link, current in ((_LINKS[index], current) for index, current in shown)
         ),
     )
     return format_html('<nav aria-label="Main">\n      <ul>\n{}\n      </ul>\n    </nav>', items)
