@@ -3,26 +3,18 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 
-from tests.test_deploy_checks import ROOT, production_env
+from tests.test_deploy_checks import production_env, run
 
 ENGINE = "from django.conf import settings; print(settings.SESSION_ENGINE)"
 
 
 def _session_engine(env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {ENGINE}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = run([sys.executable, "-c", f"import django; django.setup(); {ENGINE}"], env)
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
 
