@@ -123,6 +123,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's form renderer, with each empty widget rendered once per process (core/form_renderer).
+FORM_RENDERER = "faraday_admin.core.form_renderer.FormRenderer"
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -174,6 +177,15 @@ AXES_VERBOSE = False  # the audit log and our one-line log record each failure i
 FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1"])
 
 LOGIN_URL = "login"
+# Sessions live in the database. With a shared cache (Redis) they are also read through it,
+# which spares every page its session query; signing out clears both, on every process.
+# Local memory is each process's own: a process that kept a copy there would still honour a
+# session signed out on another, so then the database alone is used.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else "django.contrib.sessions.backends.cached_db"
+)
 # Signed out after this many seconds without a request (each request renews it).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=8 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
@@ -195,7 +207,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "faraday_admin.core.storage.StaticFilesStorage"},
 }
 
 # Security headers. Cookies are secure and HSTS is on unless DEBUG (local http).

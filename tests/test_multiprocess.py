@@ -289,3 +289,15 @@ def test_two_instances_share_sessions_fresh_reads_and_back_off(two_instances, fa
         assert page.status_code == 200
         assert _names(page.text) == ["Made on B"]
         assert "Faraday asked this app to slow down" in page.text
+
+    # Signing out on A ends the session on B too (sessions are read through the shared cache).
+    signed_out = person.request(
+        "POST",
+        f"{a}/logout/",
+        data={"csrfmiddlewaretoken": person.form_token(f"{b}/connections/new/")},
+    )
+    assert signed_out.status_code == 302, signed_out.text[:500]
+    for instance in (b, a):
+        after = person.request("GET", f"{instance}/connections/")
+        assert after.status_code == 302
+        assert after.headers["location"].startswith("/login/")

@@ -9,6 +9,7 @@ fill, and narrowed in memory. Pass `fresh=True` to read past the cache (a write'
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
@@ -142,6 +143,20 @@ class _ConnectionList(tuple):
             self._sorted[sort] = sorted(self, key=key, reverse=reverse)
         return self._sorted[sort]
 
+    @cached_property
+    def _creators(self) -> dict[tuple[str, ...], dict[str, str]]:
+        return {}
+
+    def created_here_by(self, ids: tuple[str, ...]) -> dict[str, str]:
+        """Who created which of these connections here, looked up once per fill and page (a
+        create here starts a new fill; one recorded otherwise shows within a cache lifetime)."""
+        found = self._creators.get(ids)
+        if found is None:
+            if len(self._creators) >= _MATCHES_KEPT:
+                self._creators.clear()
+            found = self._creators[ids] = _created_here_by(ids)
+        return found
+
     def matching(self, filters: ListFilters) -> list[Connection]:
         """The connections the filters keep, in their sort order (filtering keeps the order)."""
         key = replace(filters, page="1")
@@ -169,13 +184,20 @@ def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionLi
     return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
 
 
-def _rows(connections: list[Connection]) -> list[ConnectionRow]:
-    catalog = get_catalog()
-    creators = dict(
-        ConnectionRecord.objects.filter(faraday_id__in=[c.id for c in connections]).values_list(
+def _created_here_by(ids: Sequence[str]) -> dict[str, str]:
+    return dict(
+        ConnectionRecord.objects.filter(faraday_id__in=ids).values_list(
             "faraday_id", "created_by_username"
         )
     )
+
+
+def _rows(
+    connections: list[Connection], creators: dict[str, str] | None = None
+) -> list[ConnectionRow]:
+    catalog = get_catalog()
+    if creators is None:
+        creators = _created_here_by([c.id for c in connections])
     return [
         ConnectionRow(
             connection=c,
@@ -192,7 +214,8 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     everything = read.value
     connections = everything.matching(filters)
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
-    rows = _rows(list(page.object_list))
+    shown = list(page.object_list)
+    rows = _rows(shown, everything.created_here_by(tuple(c.id for c in shown)))
     # Anything not yet final is followed, including statuses Faraday hasn't documented.
     active = [row.connection.id for row in rows if not row.connection.is_terminal]
     archived_hidden = 0
@@ -272,6 +295,13 @@ def connection_get(*, connection_id: str, fresh: bool = False) -> Connection:
 
 def connection_row(*, connection_id: str) -> ConnectionRow:
     return _rows([connection_get(connection_id=connection_id)])[0]
+
+
+def connection_row_polled(*, connection_id: str) -> PolledRows:
+    """One connection's row for its status poll, with the time of the answer when it is the
+    last one kept while Faraday asks us to wait."""
+    read = _connection(connection_id, fresh=False)
+    return PolledRows(_rows([read.value]), read.as_of)
 
 
 def connection_detail(*, connection_id: str, fresh: bool = False) -> ConnectionDetail:

@@ -323,7 +323,7 @@ def connection_status_view(request, connection_id: str):
     shown = request.GET.get("shown", "")  # the status on screen, to read out a change once
     follow = _follow_polls(request)
     try:
-        row = selectors.connection_row(connection_id=connection_id)
+        polled = selectors.connection_row_polled(connection_id=connection_id)
     except NotFound:
         # Deleted meanwhile: nothing more to follow, so the section comes back without a poll.
         return render(request, template, {"gone": True})
@@ -335,11 +335,13 @@ def connection_status_view(request, connection_id: str):
             "follow": follow,
         }
         return render(request, template, context)
+    row = polled.rows[0]
     context = {
         **_status_context(row),
         "announce": bool(shown) and shown != row.connection.status,
         # Still final: one poll fewer to go. On the move: the usual polling takes over.
         "follow": max(follow - 1, 0) if row.connection.is_terminal else 0,
+        "as_of": polled.as_of,
     }
     return render(request, template, context)
 

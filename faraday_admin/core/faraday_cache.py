@@ -7,8 +7,9 @@ It sits on Django's cache framework, so every process sharing CACHE_URL (Redis) 
 - A write made here bumps the account's generation (`invalidate`); every key carries the
   generation, so the next read on any process misses and asks Faraday. A fill that started
   before the write lands under the old generation, where nobody reads it.
-- On a miss one request asks Faraday (a lock taken with `cache.add`) while the others poll for
-  its answer; a holder that is stuck longer than FARADAY_CACHE_LOCK_SECONDS is not waited for.
+- On a miss one request asks Faraday (a lock taken with `cache.add`, holding a token so only
+  its holder lets it go) while the others poll for its answer; a holder that is stuck longer
+  than FARADAY_CACHE_LOCK_SECONDS is not waited for.
 - A 429 sets a shared "backing off until" entry for the Retry-After; meanwhile reads are served
   from the last answer kept (marked with its time) instead of adding requests.
 - Each process keeps the parsed form of the bodies it read last (keyed by the fill's token), so
@@ -18,6 +19,7 @@ It sits on Django's cache framework, so every process sharing CACHE_URL (Redis) 
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -29,7 +31,8 @@ from math import ceil
 from typing import Generic, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.crypto import salted_hmac
 
 from faraday_admin.faraday_client import RateLimited
@@ -177,12 +180,35 @@ def _cached(scope: str, name: str, head_key: str, parse: Callable[[bytes], T]) -
     return value
 
 
+# Deletes the lock only while it still holds the caller's token, in one step on the server.
+_RELEASE_IF_OWNER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def _release(lock_key: str, token: int) -> None:
+    """Let go of the fill lock if it is still ours. A holder slower than the lock's timeout
+    finds it expired and maybe taken by another request, whose lock it must leave alone."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        # An int is stored as its digits (not pickled), so the script compares it as sent.
+        key = backend.make_and_validate_key(lock_key)
+        client = backend._cache.get_client(key, write=True)
+        client.register_script(_RELEASE_IF_OWNER)(keys=[key], args=[token])
+    elif cache.get(lock_key) == token:
+        # Other backends (local memory): a plain check. Its gap, another request taking the
+        # lock between these two calls, is far narrower than the one this closes.
+        cache.delete(lock_key)
+
+
 def _fill_once(scope, name, head_key, fetch, parse) -> Read:
     lock_key = f"{head_key}:lock"
     lock_seconds = settings.FARADAY_CACHE_LOCK_SECONDS
     deadline = time.monotonic() + lock_seconds
     while True:
-        if cache.add(lock_key, 1, timeout=ceil(lock_seconds)):
+        token = secrets.randbits(62)
+        if cache.add(lock_key, token, timeout=ceil(lock_seconds)):
             try:
                 # The previous holder may have filled it between our miss and our lock.
                 found = _cached(scope, name, head_key, parse)
@@ -190,7 +216,7 @@ def _fill_once(scope, name, head_key, fetch, parse) -> Read:
                     return Read(found)
                 return _fill(scope, name, head_key, fetch, parse)
             finally:
-                cache.delete(lock_key)
+                _release(lock_key, token)
         time.sleep(WAIT_STEP_SECONDS)
         found = _cached(scope, name, head_key, parse)
         if found is not None:

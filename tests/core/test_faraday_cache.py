@@ -263,3 +263,29 @@ def test_a_miss_that_wins_the_lock_after_a_fill_reads_that_fill(shared_cache, mo
 
     assert value == "answer 1"
     assert upstream.calls == 1
+
+
+def _lock_key() -> str:
+    return f"{SCOPE}:g{cache.get(f'{SCOPE}:gen')}:connections:lock"
+
+
+def test_a_fill_lets_go_of_its_lock(shared_cache):
+    read(SCOPE, "connections", Upstream(), parse)
+
+    assert cache.get(_lock_key()) is None
+
+
+def test_a_holder_whose_lock_ran_out_leaves_the_next_holders_lock_alone(shared_cache):
+    """A fill slower than the lock's timeout: meanwhile its lock expired and another request
+    took it. Finishing, the first must not let go of the second's lock."""
+    upstream = Upstream()
+    next_holder = 4242
+
+    def slow_fetch():
+        cache.delete(_lock_key())  # the lock's timeout ran out…
+        assert cache.add(_lock_key(), next_holder, 60)  # …and another request took it
+        return upstream()
+
+    assert read(SCOPE, "connections", slow_fetch, parse).value == "answer 1"
+
+    assert cache.get(_lock_key()) == next_holder

@@ -7,8 +7,11 @@ import time
 
 import httpx
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from faraday_admin.core import faraday_cache
 from faraday_admin.core.upstream import get_faraday_client
@@ -104,6 +107,32 @@ def test_a_create_here_is_in_the_next_list(shared_cache, admin_client):
     assert "Shop DB" in _names(admin_client.get(LIST_URL))
 
 
+def test_who_created_each_row_here_is_looked_up_once_per_fill_and_a_create_shows_it(
+    shared_cache, admin_client
+):
+    engine.seed_demo_data()
+    lookups = [_record_lookups(admin_client) for _ in range(2)]
+    user = make_role_user("Onboarder", "creator")
+    creator = Client()
+    creator.force_login(user)
+    creator.post(reverse("connections:create"), mysql_submission(user, "pw-123456"))
+    faraday_cache.forget_parsed()  # another process: only the shared cache in common
+
+    listed = admin_client.get(LIST_URL)
+
+    assert lookups == [1, 0]
+    row = next(r for r in parse(listed).find_all("tr") if "Shop DB" in r.text)
+    assert "creator" in row.text
+
+
+def _record_lookups(client) -> int:
+    """Queries of who created which connection here, for one list page."""
+    with CaptureQueriesContext(connection) as queries:
+        client.get(LIST_URL)
+    # Read at once: the next request empties the connection's query log.
+    return sum("connections_connectionrecord" in q["sql"] for q in queries.captured_queries)
+
+
 def test_a_change_made_outside_this_app_shows_within_one_cache_lifetime(
     shared_cache, admin_client, settings
 ):
@@ -196,6 +225,35 @@ def test_a_429_shows_the_last_list_as_of_its_time_and_adds_no_requests(
     note = parse(page).find("p", role="status")
     assert note is not None
     assert "Faraday asked this app to slow down" in parse(page).text
+    assert route.call_count == 2  # the fill, then the 429 itself: no retry, nothing more
+
+
+def test_the_detail_status_poll_during_a_429_shows_the_last_status_as_of_its_time(
+    shared_cache, client, django_user_model, faraday_router
+):
+    login(client, django_user_model, "view_connections")
+    route = faraday_router.get(PATH).respond(json=connection_json(status="starting"))
+    status_url = reverse("connections:status", args=[CONNECTION_ID])
+    fresh = client.get(status_url, HTTP_HX_REQUEST="true")
+    route.respond(429, headers={"Retry-After": "30"}, json={"error": {"message": "slow"}})
+    faraday_cache.invalidate(faraday_cache_scope())
+
+    polled = client.get(status_url, HTTP_HX_REQUEST="true")
+    faraday_cache.forget_parsed()  # another process
+    again = client.get(status_url, HTTP_HX_REQUEST="true")
+
+    assert "slow down" not in parse(fresh).text
+    assert polled.status_code == again.status_code == 200
+    section = parse(polled).find(id="connection-status")
+    assert "Starting" in section.text  # the last status kept, still polled
+    assert section.attrs.get("hx-trigger") == "every 5s"
+    kept_at = faraday_cache.read(
+        faraday_cache_scope(), f"connection:{CONNECTION_ID}", None, None
+    ).as_of
+    assert kept_at is not None
+    expected = timezone.localtime(kept_at).strftime("%H:%M:%S")
+    assert f"Faraday asked this app to slow down: status as of {expected}." in section.text
+    assert expected in parse(again).find(id="connection-status").text
     assert route.call_count == 2  # the fill, then the 429 itself: no retry, nothing more
 
 
