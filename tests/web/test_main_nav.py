@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse, set_script_prefix
 
 from tests.web.conftest import make_role_user
-from tests.web.list_helpers import parse
+from tests.web.html import parse
 
 pytestmark = pytest.mark.django_db
 
