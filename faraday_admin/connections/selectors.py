@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -27,6 +27,7 @@ from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_rea
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
 from faraday_admin.faraday_client.models import parse_connections
+from faraday_admin.history import selectors as history
 from faraday_admin.history.services import connections_observe
 
 PAGE_SIZE = 50
@@ -45,6 +46,7 @@ SORTS = {
     "name": ("Name A–Z", lambda c: (c.name.casefold(), c.id), False),
     "-name": ("Name Z–A", lambda c: (c.name.casefold(), c.id), True),
 }
+BROKEN_WITHIN = timedelta(hours=24)
 ARCHIVED_CHOICES = {"hide": "Hide archived", "show": "Show archived", "only": "Only archived"}
 
 
@@ -57,6 +59,8 @@ class ListFilters:
     archived: str = "hide"
     sort: str = "-created"
     page: str = "1"
+    # "24h": only connections that went into error in the last 24 hours (history's record).
+    broken: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ListFilters:
@@ -77,6 +81,7 @@ class ListFilters:
             archived=archived if archived in ARCHIVED_CHOICES else "hide",
             sort=sort if sort in SORTS else "-created",
             page=query.get("page", "1"),
+            broken="24h" if query.get("broken") == "24h" else "",
         )
 
     def matches(self, connection: Connection) -> bool:
@@ -96,7 +101,14 @@ class ListFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.status or self.type or self.category or self.archived != "hide")
+        return bool(
+            self.q
+            or self.status
+            or self.type
+            or self.category
+            or self.archived != "hide"
+            or self.broken
+        )
 
     @property
     def show_archived_query(self) -> str:
@@ -123,6 +135,10 @@ class ConnectionRow:
     connection: Connection
     type_label: str
     created_here_by: str | None
+    # Marks from the history app: a change made outside this app not yet acknowledged, and a
+    # connection that was created elsewhere.
+    changed_outside: bool = False
+    created_outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,11 +217,14 @@ def _rows(connections: list[Connection]) -> list[ConnectionRow]:
             "faraday_id", "created_by_username"
         )
     )
+    marks = history.marks_for(connection_ids=[c.id for c in connections])
     return [
         ConnectionRow(
             connection=c,
             type_label=catalog.types[c.type].label if c.type in catalog.types else c.type,
             created_here_by=creators.get(c.id),
+            changed_outside=bool((mark := marks.get(c.id)) and mark.changed_outside_at),
+            created_outside=bool(mark and mark.created_outside and c.id not in creators),
         )
         for c in connections
     ]
@@ -215,7 +234,11 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     """One page of connections matching the filters; at most one upstream request."""
     read = _all_connections()
     everything = read.value
-    connections = everything.matching(filters)
+    # What broke lately is the database's to say, per request; the rest is cached per fill.
+    connections = everything.matching(replace(filters, broken=""))
+    if filters.broken:
+        broke = history.broken_within(period=BROKEN_WITHIN)
+        connections = [c for c in connections if c.id in broke]
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
     rows = _rows(list(page.object_list))
     # Anything not yet final is followed, including statuses Faraday hasn't documented.

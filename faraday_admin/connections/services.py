@@ -48,6 +48,7 @@ from faraday_admin.faraday_client import (
     path_segments,
 )
 from faraday_admin.history import services as history
+from faraday_admin.history.selectors import RevertPlan
 
 T = TypeVar("T")
 
@@ -94,6 +95,8 @@ class _AuditDraft:
     entry: AuditEntry | None = None
     # What a successful edit changed (history.diffs), recorded with its outcome.
     changes: list[dict[str, Any]] | None = None
+    # Said on the row whatever the outcome (a revert names the edit it puts back).
+    detail: str = ""
 
     def begin(self) -> None:
         """Record the attempt as sent, outcome pending, before anything is sent: should the
@@ -123,6 +126,7 @@ class _AuditDraft:
         detail: str = "",
     ):
         duration_ms = None if started is None else round((time.monotonic() - started) * 1000)
+        detail = "; ".join(part for part in (self.detail, detail) if part)
         if self.entry is not None:
             audit_complete(
                 self.entry,
@@ -605,6 +609,41 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
         return updated
 
     return _audited_call(draft, send, scrub=lambda error: _redact_secrets(error, form))
+
+
+def connection_revert(*, actor, connection: Connection, plan: RevertPlan) -> Connection:
+    """Send `plan`'s merge patch (an edit's "before" values of its non-secret fields) as an
+    audited edit of its own, with its diff. Returns the updated Connection.
+
+    Raises ActionRefused (nothing sent; audit it with connection_write_refused): the connection
+    can't be edited here, or already holds those values. Raises the client's FaradayError
+    (audited).
+    """
+    connection_edit_check(connection=connection)
+    if plan.already_reverted:
+        raise ActionRefused(messages.REVERT_NOTHING_TO_DO)
+    options = plan.patch.get("options", {})
+    draft = _AuditDraft(
+        actor=actor,
+        action=Action.EDIT,
+        connection_type=connection.type,
+        connection_name=plan.patch.get("name", connection.name),
+        connection_id=connection.id,
+        options=options,
+        secret_names=get_catalog().types[connection.type].secret_field_names,
+        detail=f"revert of the edit recorded as audit entry {plan.entry.pk}",
+    )
+
+    def send(client: FaradayClient) -> Connection:
+        updated = client.update_connection(
+            connection.id, name=plan.patch.get("name"), options=options or None
+        )
+        draft.changes = history.edit_changes_record(
+            before=connection, after=updated, sent_options=options
+        )
+        return updated
+
+    return _audited_call(draft, send)
 
 
 # ---- lifecycle actions ----------------------------------------------------------------------

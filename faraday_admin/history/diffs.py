@@ -14,13 +14,26 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from faraday_admin.audit.changes import change_text, display_value
 from faraday_admin.catalog import get_catalog, looks_secret
 from faraday_admin.catalog.loader import humanize_key
 from faraday_admin.faraday_client import Connection
 
 NAME = "name"
 NAME_LABEL = "Name"
-NOT_SET = "(not set)"
+
+__all__ = [
+    "change_text",
+    "changed_since",
+    "config_changes",
+    "config_digest",
+    "config_of",
+    "display_value",
+    "edit_changes",
+    "revert_patch",
+    "secret_changes",
+    "secrets_changed",
+]
 
 
 def _is_secret(type_key: str, option: str) -> bool:
@@ -121,17 +134,21 @@ def edit_changes(
     ]
 
 
-def revert_patch(changes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def revert_patch(changes: Sequence[Mapping[str, Any]], *, type_key: str = "") -> dict[str, Any]:
     """The merge patch that puts an edit's non-secret fields back to their "before" values (a
-    null removes an option the edit added). Empty when there is nothing to send."""
+    null removes an option the edit added). Empty when there is nothing to send. With
+    `type_key`, options carry the type, as every merge patch of options must (it tags them)."""
     patch: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     for change in changes:
         if change.get("secret"):
             continue
         if change["field"] == NAME:
             patch[NAME] = change["before"]
         else:
-            patch.setdefault("options", {})[change["field"]] = change["before"]
+            options[change["field"]] = change["before"]
+    if options:
+        patch["options"] = {"type": type_key, **options} if type_key else options
     return patch
 
 
@@ -156,22 +173,3 @@ def changed_since(
 def secrets_changed(changes: Sequence[Mapping[str, Any]]) -> list[str]:
     """Labels of the secrets an edit changed (they can't be reverted: never stored)."""
     return [c["label"] for c in changes if c.get("secret") and c.get("changed")]
-
-
-def display_value(value: Any) -> str:
-    """A value as a person reads it in a diff."""
-    if value is None or value == "":
-        return NOT_SET
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def change_text(change: Mapping[str, Any]) -> str:
-    """One change in words: "Host: db1 → db2", or "Password: changed"."""
-    if change.get("secret"):
-        return f"{change['label']}: {'changed' if change.get('changed') else 'unchanged'}"
-    before, after = display_value(change.get("before")), display_value(change.get("after"))
-    return f"{change['label']}: {before} → {after}"

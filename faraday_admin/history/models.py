@@ -55,6 +55,9 @@ class TrackedConnection(models.Model):
     # Set when Faraday no longer has it (a 404, or missing from a sweep's list).
     gone_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        permissions = [("revert_edit", "Can revert an edit made in this app")]
+
     def __str__(self) -> str:
         return self.connection_name or self.faraday_connection_id
 

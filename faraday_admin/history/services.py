@@ -332,3 +332,30 @@ def _still_in_error_send(in_error: Sequence[Connection], now: datetime) -> None:
                 status_message=_status_message(connection),
                 observed_at=now,
             )
+
+
+# ---- acknowledging a change made outside ----------------------------------------------------
+
+
+def outside_change_acknowledge(*, actor, connection_id: str, connection_name: str = "") -> bool:
+    """Clear the "changed outside this app" mark, audited. False (nothing written) when there
+    was no mark: someone else acknowledged it first."""
+    with transaction.atomic():
+        tracked = (
+            TrackedConnection.objects.select_for_update()
+            .filter(faraday_connection_id=connection_id, drift_at__isnull=False)
+            .first()
+        )
+        if tracked is None:
+            return False
+        TrackedConnection.objects.filter(pk=tracked.pk).update(drift_at=None)
+        audit_record(
+            actor=actor,
+            action=Action.OUTSIDE_ACKNOWLEDGE,
+            outcome=Outcome.SUCCESS,
+            connection_type=tracked.connection_type,
+            connection_name=connection_name or tracked.connection_name,
+            faraday_connection_id=connection_id,
+            detail=f"acknowledged the change seen {tracked.drift_at.isoformat(timespec='seconds')}",
+        )
+    return True

@@ -336,9 +336,11 @@ def test_migration_creates_each_role_with_exactly_its_permissions(role):
 def test_migration_tables_match_the_roles_module():
     migration = importlib.import_module("faraday_admin.core.migrations.0002_roles")
     unlock = importlib.import_module("faraday_admin.core.migrations.0003_admin_unlocks_sign_in")
+    revert = importlib.import_module("faraday_admin.history.migrations.0003_admins_revert_edits")
 
     frozen = {
-        k: set(v) | set(unlock.ADDED.get(k, ())) for k, v in migration.ROLE_PERMISSIONS.items()
+        k: set(v) | set(unlock.ADDED.get(k, ())) | set(revert.ADDED.get(k, ()))
+        for k, v in migration.ROLE_PERMISSIONS.items()
     }
     assert frozen == {k: set(v) for k, v in roles.ROLE_PERMISSIONS.items()}
 
