@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 SOURCES = frozenset({"list", "detail", "poll", "sweep", "webhook", "write"})
 # Who the audit log names for what was seen in Faraday but not done here.
-OUTSIDE_ACTOR = "outside this app"
+OUTSIDE_ACTOR = "someone outside this app"
 SWEEP_LOCK = "faraday-admin:sweep-connections"
 # A sweep that crashed on a database without advisory locks holds its lock row this long.
 SWEEP_HOLD_AT_MOST = timedelta(minutes=10)

@@ -20,6 +20,8 @@ from faraday_admin.history import signals
 from faraday_admin.history.locks import _row_lock_take, database_lock
 from faraday_admin.history.models import StatusChange, SweepLock, TrackedConnection
 from faraday_admin.history.services import SWEEP_HOLD_AT_MOST, SWEEP_LOCK, sweep_run
+from faraday_admin.simulator.engine import seed_demo_data
+from faraday_admin.simulator.models import SimulatedConnection
 from tests.web.list_helpers import connection_json, error_json, many_connections
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +189,20 @@ def test_the_lock_in_use_is_the_databases_own(faraday_router):
     with database_lock(SWEEP_LOCK, hold_at_most=SWEEP_HOLD_AT_MOST):
         rows = SweepLock.objects.count()
     assert rows == (0 if db_connection.vendor == "postgresql" else 1)
+
+
+def test_demo_only_sweeps_nothing_when_a_faraday_key_is_configured(faraday_router, capsys):
+    route = faraday_router.get("/connections")
+
+    call_command("sweep_connections", "--demo-only")
+
+    assert route.call_count == 0
+    assert "not sweeping" in capsys.readouterr().out
+
+
+def test_demo_only_sweeps_the_simulator_in_demo_mode(capsys):
+    seed_demo_data()
+
+    call_command("sweep_connections", "--demo-only")
+
+    assert f"Swept {SimulatedConnection.objects.count()} connection(s)" in capsys.readouterr().out

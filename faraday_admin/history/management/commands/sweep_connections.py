@@ -5,11 +5,13 @@ time (a database lock); the others say so and exit 0. It exits non-zero only whe
 itself fails (Faraday can't be read, the database fails).
 """
 
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from faraday_admin.core.upstream import current_setup
 from faraday_admin.faraday_client import FaradayError
 from faraday_admin.history.services import sweep_run
 
@@ -25,15 +27,25 @@ class Command(BaseCommand):
             "--every",
             type=float,
             metavar="SECONDS",
-            help="Keep sweeping, this many seconds apart (demo mode's background loop); a "
-            "failed sweep is reported and the next one still runs.",
+            help="Keep sweeping, this many seconds apart, until the process that started it "
+            "ends (scripts/run's background loop); a failed sweep is reported and the next one "
+            "still runs.",
+        )
+        parser.add_argument(
+            "--demo-only",
+            action="store_true",
+            help="Do nothing unless the app is in demo mode (no Faraday key configured).",
         )
 
-    def handle(self, *args, every=None, **options):
+    def handle(self, *args, every=None, demo_only=False, **options):
+        if demo_only and not current_setup().demo:
+            self.stdout.write("A Faraday API key is configured: not sweeping (--demo-only).")
+            return
         if every is None:
             self._sweep_once()
             return
-        while True:
+        parent = os.getppid()
+        while os.getppid() == parent:
             try:
                 self._sweep_once()
             except CommandError as error:
@@ -55,3 +67,4 @@ class Command(BaseCommand):
             f"app, {result.first_seen} seen for the first time, {result.gone} gone, "
             f"{result.in_error} in error."
         )
+        self.stdout.flush()  # a background loop's output goes to a file: show each sweep
