@@ -10,9 +10,11 @@ A change is {"field", "label", "before", "after"}, or {"field", "label", "secret
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from faraday_admin.audit.changes import change_text, display_value
 from faraday_admin.catalog import get_catalog, looks_secret
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def _is_secret(type_key: str, option: str) -> bool:
     connection_type = get_catalog().get(type_key)
     spec = connection_type.field(option) if connection_type else None
@@ -43,28 +46,34 @@ def _is_secret(type_key: str, option: str) -> bool:
     return spec.secret if spec is not None else looks_secret(option)
 
 
-def _generated(type_key: str) -> frozenset[str]:
-    """Options only Faraday sets (a public key it made): a rotation here changes them."""
+@lru_cache(maxsize=512)
+def _kept_options(type_key: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of these option keys a configuration keeps: not secrets, and not what only Faraday
+    sets (a public key it made, which a rotation here changes). Worked out once per type and
+    set of keys, as a list of 1,000 connections repeats a few of them."""
     connection_type = get_catalog().get(type_key)
-    if connection_type is None:
-        return frozenset()
-    return frozenset(f.name for f in connection_type.read_only_fields)
+    generated = {f.name for f in connection_type.read_only_fields} if connection_type else set()
+    return tuple(k for k in keys if k not in generated and not _is_secret(type_key, k))
 
 
 def config_of(connection: Connection) -> dict[str, Any]:
     """The connection's non-secret configuration as Faraday answered it."""
-    generated = _generated(connection.type)
-    options = {
-        key: value
-        for key, value in connection.options.items()
-        if key not in generated and not _is_secret(connection.type, key)
-    }
-    return {NAME: connection.name, "options": options}
+    options = connection.options
+    kept = _kept_options(connection.type, tuple(options))
+    return {NAME: connection.name, "options": {key: options[key] for key in kept}}
 
 
 def config_digest(config: Mapping[str, Any]) -> str:
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # msgspec: a sorted, compact encoding some ten times faster than json.dumps (1,000 a fill).
+    return hashlib.sha256(_canonical(config)).hexdigest()
+
+
+_canonical = msgspec.json.Encoder(order="sorted").encode
+
+
+def observed_digest(config_digest: str, status: str) -> str:
+    """What an observation compares: the configuration's digest and the status, together."""
+    return hashlib.sha256(f"{config_digest}\n{status}".encode()).hexdigest()
 
 
 def _label(type_key: str, option: str) -> str:

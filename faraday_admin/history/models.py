@@ -34,7 +34,7 @@ class TrackedConnection(models.Model):
 
     `config` is {"name": …, "options": {non-secret options}} as Faraday last answered; it is
     replaced after each create or edit made here and whenever a change made elsewhere is
-    recorded, so each outside change is recorded once. `config_digest` lets a list of 1,000
+    recorded, so each outside change is recorded once. `observed_digest` lets a list of 1,000
     connections be compared without decoding 1,000 snapshots.
     """
 
@@ -45,6 +45,8 @@ class TrackedConnection(models.Model):
     first_seen_at = models.DateTimeField()
     config = models.JSONField(default=dict)
     config_digest = models.CharField(max_length=64)
+    # A digest of (config_digest, status): an answer with the same one changed nothing.
+    observed_digest = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=32, blank=True)
     status_message = models.TextField(blank=True)
     # Set when a change made outside this app was recorded; cleared by an acknowledgement.
