@@ -314,3 +314,41 @@ def test_demo_button_changes_nothing_with_a_real_faraday(client_for, faraday_rou
 
     assert response.status_code == 302
     assert upstream_writes(faraday_router) == []
+
+
+def test_reads_are_observed_once_per_cache_fill_not_once_per_page_view(
+    client_for, faraday_router, monkeypatch
+):
+    from faraday_admin.connections import selectors
+
+    observed = []
+    observe = selectors.connections_observe
+    monkeypatch.setattr(
+        selectors,
+        "connections_observe",
+        lambda **kwargs: observed.append(kwargs["source"]) or observe(**kwargs),
+    )
+    faraday_router.get("/connections").respond(json=[BEFORE])
+    viewer = client_for(roles.VIEWER)
+
+    for _viewer in range(50):
+        assert viewer.get(reverse("connections:list")).status_code == 200
+
+    assert observed == ["list"]
+
+
+def test_the_detail_page_shows_how_long_it_has_been_in_error_and_how_often_it_broke(
+    client_for, faraday_router
+):
+    viewer = client_for(roles.VIEWER)
+    for status in ("ready", "error", "ready", "error"):
+        serve_detail(faraday_router, connection_json(name="Shop", options=OPTIONS, status=status))
+        viewer.get(DETAIL_URL)
+        forget_cached_reads()
+
+    page = parse(viewer.get(DETAIL_URL))
+
+    timeline = page.find("section", id="status-timeline")
+    assert "In error since" in timeline.text
+    assert "It went into error 2 times in the last 7 days." in timeline.text
+    assert len(timeline.find_all("li")) == 4
