@@ -171,19 +171,12 @@ class RevertPlan:
     changed_since: list[dict]
     # Labels of secrets the edit changed: never stored, so they can't be put back.
     secrets: list[str]
+    # Every field already holds its "before" value: there is nothing to send.
+    already_reverted: bool
 
     @property
     def patch_json(self) -> str:
         return json.dumps(self.patch, indent=2, ensure_ascii=False)
-
-    @property
-    def already_reverted(self) -> bool:
-        """Every field already holds its "before" value: there is nothing to send."""
-        return all(c["current"] == c["before"] for c in self._current_vs_before) and bool(
-            self._current_vs_before
-        )
-
-    _current_vs_before: list[dict] = field(default_factory=list, repr=False)
 
 
 def revert_plan(*, entry: AuditEntry, current) -> RevertPlan:
@@ -191,13 +184,9 @@ def revert_plan(*, entry: AuditEntry, current) -> RevertPlan:
     has it now)."""
     changes = entry.changes or []
     config = diffs.config_of(current)
-    now_values = [
-        {
-            "before": c["before"],
-            "current": config["name"]
-            if c["field"] == diffs.NAME
-            else config["options"].get(c["field"]),
-        }
+    before = [
+        (config["options"].get(c["field"]) if c["field"] != diffs.NAME else config["name"])
+        == c["before"]
         for c in changes
         if not c.get("secret")
     ]
@@ -206,5 +195,5 @@ def revert_plan(*, entry: AuditEntry, current) -> RevertPlan:
         patch=diffs.revert_patch(changes, type_key=current.type),
         changed_since=diffs.changed_since(changes, config),
         secrets=diffs.secrets_changed(changes),
-        _current_vs_before=now_values,
+        already_reverted=bool(before) and all(before),
     )

@@ -352,3 +352,18 @@ def test_the_detail_page_shows_how_long_it_has_been_in_error_and_how_often_it_br
     assert "In error since" in timeline.text
     assert "It went into error 2 times in the last 7 days." in timeline.text
     assert len(timeline.find_all("li")) == 4
+
+
+def test_a_revert_of_values_already_back_sends_nothing_and_says_so(client_for, faraday_router):
+    admin = client_for(roles.ADMIN)
+    entry = _edit(admin, faraday_router)
+    faraday_router.get(PATH).respond(json=BEFORE)  # someone already put them back
+    writes_before = len(upstream_writes(faraday_router))
+
+    response = admin.post(_revert_url(entry))
+
+    assert response.status_code == 409
+    assert "already has the values from before that edit" in response.content.decode()
+    assert len(upstream_writes(faraday_router)) == writes_before
+    refused = AuditEntry.objects.order_by("-id").first()
+    assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)
