@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import httpx
 import pytest
 from django.urls import reverse
 
@@ -206,19 +207,39 @@ def test_revert_warns_when_the_connection_changed_since(client_for, faraday_rout
     assert "the edit set db2.example.com, now db3.example.com" in html
 
 
-def test_revert_refuses_when_the_connection_was_deleted(client_for, faraday_router):
+@pytest.mark.parametrize(
+    ("now", "says", "outcome"),
+    [
+        # Deleted in Faraday meanwhile: nothing to revert.
+        (
+            httpx.Response(404, json={"error": "NOT_FOUND", "note": "gone"}),
+            "has been deleted in Faraday",
+            Outcome.FARADAY_ERROR,
+        ),
+        # Someone already put the values back.
+        (
+            httpx.Response(200, json=BEFORE),
+            "already has the values from before that edit",
+            Outcome.REJECTED,
+        ),
+    ],
+    ids=["deleted", "already-back"],
+)
+def test_revert_refuses_sending_nothing_and_audits_it(
+    client_for, faraday_router, now, says, outcome
+):
     admin = client_for(roles.ADMIN)
     entry = _edit(admin, faraday_router)
-    faraday_router.get(PATH).respond(404, json={"error": "NOT_FOUND", "note": "gone"})
+    faraday_router.get(PATH).mock(return_value=now)
     writes_before = len(upstream_writes(faraday_router))
 
     response = admin.post(_revert_url(entry))
 
     assert response.status_code == 409
-    assert "has been deleted in Faraday" in response.content.decode()
+    assert says in response.content.decode()
     assert len(upstream_writes(faraday_router)) == writes_before
-    unsent = AuditEntry.objects.order_by("-id").first()
-    assert (unsent.action, unsent.outcome) == (Action.EDIT, Outcome.FARADAY_ERROR)
+    refused = AuditEntry.objects.order_by("-id").first()
+    assert (refused.action, refused.outcome) == (Action.EDIT, outcome)
 
 
 def test_an_onboarder_may_not_revert(client_for, faraday_router):
@@ -352,18 +373,3 @@ def test_the_detail_page_shows_how_long_it_has_been_in_error_and_how_often_it_br
     assert "In error since" in timeline.text
     assert "It went into error 2 times in the last 7 days." in timeline.text
     assert len(timeline.find_all("li")) == 4
-
-
-def test_a_revert_of_values_already_back_sends_nothing_and_says_so(client_for, faraday_router):
-    admin = client_for(roles.ADMIN)
-    entry = _edit(admin, faraday_router)
-    faraday_router.get(PATH).respond(json=BEFORE)  # someone already put them back
-    writes_before = len(upstream_writes(faraday_router))
-
-    response = admin.post(_revert_url(entry))
-
-    assert response.status_code == 409
-    assert "already has the values from before that edit" in response.content.decode()
-    assert len(upstream_writes(faraday_router)) == writes_before
-    refused = AuditEntry.objects.order_by("-id").first()
-    assert (refused.action, refused.outcome) == (Action.EDIT, Outcome.REJECTED)
