@@ -126,28 +126,34 @@ def _changes_record(connection, config, digest, read_at, baseline) -> tuple[bool
             "gone_at": None,
             "observed_digest": diffs.observed_digest(digest, connection.status),
         }
-        outside = False
+        changes = []
         if digest != row.config_digest:
             changes = diffs.config_changes(row.config, config, type_key=connection.type)
-            outside = bool(changes) and not baseline and not _edit_in_flight(connection.id)
             fields.update(config=config, config_digest=digest)
-            if outside:
-                fields["drift_at"] = read_at
-                audit_record(
-                    actor=None,
-                    actor_username=OUTSIDE_ACTOR,
-                    action=Action.CHANGED_OUTSIDE,
-                    outcome=Outcome.SUCCESS,
-                    connection_type=connection.type,
-                    connection_name=connection.name,
-                    faraday_connection_id=connection.id,
-                    changes=changes,
-                    detail="seen in Faraday: differs from what this app last saw",
-                )
+        outside = bool(changes) and not baseline and not _edit_in_flight(connection.id)
+        if outside:
+            fields["drift_at"] = read_at
         moved = connection.status != row.status
         if moved:
             fields.update(status=connection.status, status_message=_status_message(connection))
-        TrackedConnection.objects.filter(pk=row.pk).update(**fields)
+        # Conditional as well as locked: SQLite has no row locks, and there the first of two
+        # observers to write wins while the other records nothing.
+        if not TrackedConnection.objects.filter(
+            pk=row.pk, observed_digest=row.observed_digest, seen_at=row.seen_at
+        ).update(**fields):
+            return False, False
+        if outside:
+            audit_record(
+                actor=None,
+                actor_username=OUTSIDE_ACTOR,
+                action=Action.CHANGED_OUTSIDE,
+                outcome=Outcome.SUCCESS,
+                connection_type=connection.type,
+                connection_name=connection.name,
+                faraday_connection_id=connection.id,
+                changes=changes,
+                detail="seen in Faraday: differs from what this app last saw",
+            )
         if moved:
             _status_change_write(connection, row.status, read_at)
     return moved, outside
