@@ -32,6 +32,7 @@ __all__ = [
     "config_of",
     "display_value",
     "edit_changes",
+    "not_revertable",
     "revert_patch",
     "secret_changes",
     "secrets_changed",
@@ -143,22 +144,38 @@ def edit_changes(
     ]
 
 
-def revert_patch(changes: Sequence[Mapping[str, Any]], *, type_key: str = "") -> dict[str, Any]:
+def _sendable(type_key: str, change: Mapping[str, Any]) -> bool:
+    """Whether Faraday's merge-patch model lets this value be sent back: a field the catalog
+    describes, and a removal (null) only where the model allows one."""
+    if change["field"] == NAME:
+        return change["before"] is not None
+    connection_type = get_catalog().get(type_key)
+    spec = connection_type.field(change["field"]) if connection_type else None
+    return spec is not None and (change["before"] is not None or spec.nullable)
+
+
+def revert_patch(changes: Sequence[Mapping[str, Any]], *, type_key: str) -> dict[str, Any]:
     """The merge patch that puts an edit's non-secret fields back to their "before" values (a
-    null removes an option the edit added). Empty when there is nothing to send. With
-    `type_key`, options carry the type, as every merge patch of options must (it tags them)."""
+    null removes an option the edit added, where Faraday allows that). Options carry the type,
+    as every merge patch of options must (it tags them). Empty when there is nothing to send."""
     patch: dict[str, Any] = {}
     options: dict[str, Any] = {}
     for change in changes:
-        if change.get("secret"):
+        if change.get("secret") or not _sendable(type_key, change):
             continue
         if change["field"] == NAME:
             patch[NAME] = change["before"]
         else:
             options[change["field"]] = change["before"]
     if options:
-        patch["options"] = {"type": type_key, **options} if type_key else options
+        patch["options"] = {"type": type_key, **options}
     return patch
+
+
+def not_revertable(changes: Sequence[Mapping[str, Any]], *, type_key: str) -> list[str]:
+    """Labels of the non-secret fields a revert can't put back: Faraday's model doesn't let
+    them be emptied again, or the catalog doesn't describe them."""
+    return [c["label"] for c in changes if not c.get("secret") and not _sendable(type_key, c)]
 
 
 def changed_since(

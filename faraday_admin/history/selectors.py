@@ -91,7 +91,7 @@ def _revertable(entry: AuditEntry) -> bool:
     return (
         entry.action == Action.EDIT
         and entry.outcome == Outcome.SUCCESS
-        and bool(diffs.revert_patch(entry.changes or []))
+        and bool(diffs.revert_patch(entry.changes or [], type_key=entry.connection_type))
     )
 
 
@@ -171,6 +171,8 @@ class RevertPlan:
     changed_since: list[dict]
     # Labels of secrets the edit changed: never stored, so they can't be put back.
     secrets: list[str]
+    # Labels of other fields Faraday won't take back (emptying a field it requires).
+    not_revertable: list[str]
     # Every field already holds its "before" value: there is nothing to send.
     already_reverted: bool
 
@@ -184,16 +186,16 @@ def revert_plan(*, entry: AuditEntry, current) -> RevertPlan:
     has it now)."""
     changes = entry.changes or []
     config = diffs.config_of(current)
-    before = [
-        (config["options"].get(c["field"]) if c["field"] != diffs.NAME else config["name"])
-        == c["before"]
-        for c in changes
-        if not c.get("secret")
-    ]
+    patch = diffs.revert_patch(changes, type_key=current.type)
+    options = {k: v for k, v in patch.get("options", {}).items() if k != "type"}
+    back = all(config["options"].get(k) == v for k, v in options.items()) and (
+        diffs.NAME not in patch or config[diffs.NAME] == patch[diffs.NAME]
+    )
     return RevertPlan(
         entry=entry,
-        patch=diffs.revert_patch(changes, type_key=current.type),
+        patch=patch,
         changed_since=diffs.changed_since(changes, config),
         secrets=diffs.secrets_changed(changes),
-        already_reverted=bool(before) and all(before),
+        not_revertable=diffs.not_revertable(changes, type_key=current.type),
+        already_reverted=bool(patch) and back,
     )

@@ -104,11 +104,26 @@ def test_revert_patch_holds_the_before_values_of_non_secret_fields_only():
         {"field": "password", "label": "Password", "secret": True, "changed": True},
     ]
 
-    assert diffs.revert_patch(changes) == {
+    assert diffs.revert_patch(changes, type_key="postgres") == {
         "name": "Old",
-        "options": {"port": 5432, "ssh_bastion": None},
+        "options": {"type": "postgres", "port": 5432, "ssh_bastion": None},
     }
     assert diffs.secrets_changed(changes) == ["Password"]
+
+
+def test_revert_leaves_out_what_faradays_model_wont_take_back():
+    """Emptying a field Faraday requires once set, or one the catalog doesn't describe, would
+    send a request the merge-patch model refuses: those are named, not sent."""
+    changes = [
+        {"field": "schema", "label": "Schema", "before": None, "after": "sales"},
+        {"field": "made_up", "label": "Made up", "before": "a", "after": "b"},
+        {"field": "port", "label": "Port", "before": 5432, "after": 6432},
+    ]
+
+    assert diffs.revert_patch(changes, type_key="postgres") == {
+        "options": {"type": "postgres", "port": 5432}
+    }
+    assert diffs.not_revertable(changes, type_key="postgres") == ["Schema", "Made up"]
 
 
 def test_changed_since_lists_fields_whose_current_value_is_not_the_edits_after():
