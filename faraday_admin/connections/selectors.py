@@ -192,8 +192,6 @@ def _parse_list(body: bytes) -> _ConnectionList:
 
 # Each read from Faraday (not each page view: a cache fill serves every viewer) is observed by
 # the history app, which records status transitions and changes made outside this app.
-
-
 def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionList]:
     if fresh:
         read_at = timezone.now()
