@@ -43,8 +43,13 @@ def connection_history_view(request, connection_id: str):
         context["gone"] = True
     except FaradayError as error:
         context["problem"] = describe_error(error, has_fields=False)
-    if "row" not in context and not context["history"].entries:
+    entries = context["history"].entries
+    if "row" not in context and not entries:
         raise Http404("No such connection, and no history of one.")
+    # Faraday's name, or the last one the log recorded for a connection it no longer has.
+    context["name"] = (
+        context["row"].connection.name if "row" in context else entries[0].entry.connection_name
+    )
     return render(request, HISTORY_TEMPLATE, context)
 
 

@@ -72,6 +72,17 @@ PAGES = (
     Page("connections:rotate", ADMIN, connection="snowflake"),
     Page("connections:key-installed", ONBOARDER, method="POST", connection="snowflake", ok=302),
     Page("connections:demo-install-key", ONBOARDER, method="POST", connection="snowflake", ok=302),
+    Page("connections:history", VIEWER, connection="postgres"),
+    Page(
+        "connections:acknowledge-outside-change",
+        ONBOARDER,
+        method="POST",
+        connection="postgres",
+        ok=302,
+    ),
+    Page("connections:demo-outside-change", ADMIN, method="POST", connection="postgres", ok=302),
+    # No such edit to revert: Admins get past the role check to a 404.
+    Page("connections:revert", ADMIN, args=("no-such-connection", 999), ok=404),
     Page("audit:list", VIEWER),
     Page("audit:export", VIEWER),
     Page("core:settings", ADMIN),

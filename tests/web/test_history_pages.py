@@ -373,3 +373,24 @@ def test_the_detail_page_shows_how_long_it_has_been_in_error_and_how_often_it_br
     assert "In error since" in timeline.text
     assert "It went into error 2 times in the last 7 days." in timeline.text
     assert len(timeline.find_all("li")) == 4
+
+
+def test_a_deleted_connections_history_outlives_it(client_for, faraday_router):
+    admin = client_for(roles.ADMIN)
+    _edit(admin, faraday_router)
+    faraday_router.get(PATH).respond(404, json={"error": "NOT_FOUND", "note": "gone"})
+    forget_cached_reads()
+
+    response = admin.get(HISTORY_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This connection has been deleted in Faraday." in html
+    assert "Host: db1.example.com → db2.example.com" in html
+    assert "Revert this change" not in html
+
+
+def test_no_connection_and_no_history_is_a_404(client_for, faraday_router):
+    faraday_router.get(PATH).respond(404, json={"error": "NOT_FOUND", "note": "gone"})
+
+    assert client_for(roles.VIEWER).get(HISTORY_URL).status_code == 404
