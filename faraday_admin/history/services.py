@@ -10,7 +10,6 @@ change only through conditional updates, and a read that began before the row's 
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +26,6 @@ from faraday_admin.faraday_client import Connection, NotFound
 from faraday_admin.history import diffs, signals
 from faraday_admin.history.locks import database_lock
 from faraday_admin.history.models import Origin, StatusChange, TrackedConnection
-
-logger = logging.getLogger(__name__)
 
 SOURCES = frozenset({"list", "detail", "poll", "sweep", "webhook", "write"})
 # Who the audit log names for what was seen in Faraday but not done here.
@@ -213,11 +210,11 @@ def _first_sight(by_id, configs, read_at: datetime) -> list[str]:
         mine = list(
             TrackedConnection.objects.filter(
                 faraday_connection_id__in=new_ids, first_seen_at=read_at
-            ).values_list("faraday_connection_id", "origin")
+            ).values_list("faraday_connection_id", flat=True)
         )
-        for cid, _origin in mine:
+        for cid in mine:
             _status_change_write(by_id[cid], "", read_at)
-    return [cid for cid, _origin in mine]
+    return mine
 
 
 def connections_gone(*, connection_ids: Sequence[str], at: datetime | None = None) -> int:
