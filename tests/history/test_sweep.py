@@ -206,3 +206,39 @@ def test_demo_only_sweeps_the_simulator_in_demo_mode(capsys):
     call_command("sweep_connections", "--demo-only")
 
     assert f"Swept {SimulatedConnection.objects.count()} connection(s)" in capsys.readouterr().out
+
+
+def test_every_keeps_sweeping_until_the_process_that_started_it_ends(
+    faraday_router, capsys, monkeypatch
+):
+    from faraday_admin.history.management.commands import sweep_connections
+
+    route = faraday_router.get("/connections")
+    route.respond(json=many_connections(1))
+    parents = iter([100, 100, 100, 100, 1])  # the server ended: init adopted the loop
+    monkeypatch.setattr(sweep_connections.os, "getppid", lambda: next(parents))
+    monkeypatch.setattr(sweep_connections.time, "sleep", lambda seconds: None)
+
+    call_command("sweep_connections", "--every", "30")
+
+    assert route.call_count == 3
+    assert capsys.readouterr().out.count("Swept 1 connection(s)") == 3
+
+
+def test_every_reports_a_failed_sweep_and_sweeps_again(faraday_router, capsys, monkeypatch):
+    from faraday_admin.history.management.commands import sweep_connections
+
+    route = faraday_router.get("/connections")
+    route.side_effect = [
+        httpx.Response(500, json=error_json()),
+        httpx.Response(200, json=many_connections(1)),
+    ]
+    parents = iter([100, 100, 100, 1])
+    monkeypatch.setattr(sweep_connections.os, "getppid", lambda: next(parents))
+    monkeypatch.setattr(sweep_connections.time, "sleep", lambda seconds: None)
+
+    call_command("sweep_connections", "--every", "30")
+
+    captured = capsys.readouterr()
+    assert "Faraday couldn't be read" in captured.err
+    assert "Swept 1 connection(s)" in captured.out
