@@ -175,6 +175,8 @@ class RevertPlan:
     not_revertable: list[str]
     # Every field already holds its "before" value: there is nothing to send.
     already_reverted: bool
+    # What the revert does, field by field ("Host: db2.example.com → db1.example.com").
+    steps: list[str] = field(default_factory=list)
 
     @property
     def patch_json(self) -> str:
@@ -191,6 +193,7 @@ def revert_plan(*, entry: AuditEntry, current) -> RevertPlan:
     back = all(config["options"].get(k) == v for k, v in options.items()) and (
         diffs.NAME not in patch or config[diffs.NAME] == patch[diffs.NAME]
     )
+    sent = {*options, *([diffs.NAME] if diffs.NAME in patch else [])}
     return RevertPlan(
         entry=entry,
         patch=patch,
@@ -198,4 +201,9 @@ def revert_plan(*, entry: AuditEntry, current) -> RevertPlan:
         secrets=diffs.secrets_changed(changes),
         not_revertable=diffs.not_revertable(changes, type_key=current.type),
         already_reverted=bool(patch) and back,
+        steps=[
+            diffs.change_text({**c, "before": c["after"], "after": c["before"]})
+            for c in changes
+            if not c.get("secret") and c["field"] in sent
+        ],
     )

@@ -394,3 +394,13 @@ def test_no_connection_and_no_history_is_a_404(client_for, faraday_router):
     faraday_router.get(PATH).respond(404, json={"error": "NOT_FOUND", "note": "gone"})
 
     assert client_for(roles.VIEWER).get(HISTORY_URL).status_code == 404
+
+
+def test_the_revert_page_says_what_goes_back_field_by_field(client_for, faraday_router):
+    admin = client_for(roles.ADMIN)
+    entry = _edit(admin, faraday_router)
+
+    page = parse(admin.get(_revert_url(entry)))
+
+    steps = [li.text for li in page.find("ul", class_="changes").find_all("li")]
+    assert steps == ["Host: db2.example.com → db1.example.com", "Port: 6432 → 5432"]
