@@ -45,7 +45,7 @@ class TrackedConnection(models.Model):
     first_seen_at = models.DateTimeField()
     config = models.JSONField(default=dict)
     config_digest = models.CharField(max_length=64)
-    # A digest of (config_digest, status): an answer with the same one changed nothing.
+    # A digest of (config, status): an answer with the same one changed nothing.
     observed_digest = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=32, blank=True)
     status_message = models.TextField(blank=True)

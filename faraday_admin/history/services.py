@@ -87,12 +87,11 @@ def connections_observe(
     new, changed = {}, {}
     for connection_id, connection in by_id.items():
         config = diffs.config_of(connection)
-        digest = diffs.config_digest(config)
         observed = known.get(connection_id)
         if observed is None:
-            new[connection_id] = (config, digest)
-        elif observed != diffs.observed_digest(digest, connection.status):
-            changed[connection_id] = (config, digest)
+            new[connection_id] = (config, diffs.config_digest(config))
+        elif observed != diffs.observed_digest(config, connection.status):
+            changed[connection_id] = (config, diffs.config_digest(config))
     status_changed, drifted = [], []
     for connection_id, (config, digest) in changed.items():
         moved, outside = _changes_record(by_id[connection_id], config, digest, read_at, baseline)
@@ -121,7 +120,7 @@ def _changes_record(connection, config, digest, read_at, baseline) -> tuple[bool
             "connection_name": connection.name[:255],
             "seen_at": read_at,
             "gone_at": None,
-            "observed_digest": diffs.observed_digest(digest, connection.status),
+            "observed_digest": diffs.observed_digest(config, connection.status),
         }
         changes = []
         if digest != row.config_digest:
@@ -196,7 +195,7 @@ def _first_sight(by_id, configs, read_at: datetime) -> list[str]:
                     first_seen_at=read_at,
                     config=configs[cid][0],
                     config_digest=configs[cid][1],
-                    observed_digest=diffs.observed_digest(configs[cid][1], by_id[cid].status),
+                    observed_digest=diffs.observed_digest(configs[cid][0], by_id[cid].status),
                     status=by_id[cid].status[:32],
                     status_message=_status_message(by_id[cid]),
                     seen_at=read_at,
