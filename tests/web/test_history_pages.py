@@ -15,6 +15,7 @@ from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import roles
 from faraday_admin.core.upstream import forget_cached_reads
 from faraday_admin.history.models import Origin, TrackedConnection
+from tests.web.create_helpers import form_data, issue_token
 from tests.web.list_helpers import (
     CANARY,
     CONNECTION_ID,
@@ -404,3 +405,24 @@ def test_the_revert_page_says_what_goes_back_field_by_field(client_for, faraday_
 
     steps = [li.text for li in page.find("ul", class_="changes").find_all("li")]
     assert steps == ["Host: db2.example.com → db1.example.com", "Port: 6432 → 5432"]
+
+
+def test_a_create_made_here_is_the_baseline_not_a_change_outside(
+    client, signed_in_onboarder, create_faraday
+):
+    token = issue_token(signed_in_onboarder)
+    data, _options = form_data("postgres", token)
+    data["password"] = CANARY
+
+    response = client.post(reverse("connections:create"), data)
+
+    assert response.status_code == 302
+    [created] = create_faraday.created
+    tracked = TrackedConnection.objects.get(faraday_connection_id=created["id"])
+    assert tracked.origin == Origin.HERE
+    assert CANARY not in json.dumps(tracked.config)
+    create_faraday.router.get("/connections").respond(json=[created])
+    listed = client.get(reverse("connections:list"))
+    assert listed.status_code == 200
+    assert "Changed outside this app" not in listed.content.decode()
+    assert not AuditEntry.objects.filter(action=Action.CHANGED_OUTSIDE).exists()
