@@ -218,6 +218,8 @@ def test_every_keeps_sweeping_until_the_process_that_started_it_ends(
     parents = iter([100, 100, 100, 100, 1])  # the server ended: init adopted the loop
     monkeypatch.setattr(sweep_connections.os, "getppid", lambda: next(parents))
     monkeypatch.setattr(sweep_connections.time, "sleep", lambda seconds: None)
+    # It would close the test's own connection (inside its transaction, not autocommit).
+    monkeypatch.setattr(sweep_connections, "close_old_connections", lambda: None)
 
     call_command("sweep_connections", "--every", "30")
 
@@ -236,6 +238,8 @@ def test_every_reports_a_failed_sweep_and_sweeps_again(faraday_router, capsys, m
     parents = iter([100, 100, 100, 1])
     monkeypatch.setattr(sweep_connections.os, "getppid", lambda: next(parents))
     monkeypatch.setattr(sweep_connections.time, "sleep", lambda seconds: None)
+    # It would close the test's own connection (inside its transaction, not autocommit).
+    monkeypatch.setattr(sweep_connections, "close_old_connections", lambda: None)
 
     call_command("sweep_connections", "--every", "30")
 
