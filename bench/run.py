@@ -79,6 +79,7 @@ def main() -> int:
         import inprocess
         import load
         import scaleout
+        import sweep
         from results import table
 
         started = time.monotonic()
@@ -88,6 +89,8 @@ def main() -> int:
         print(f"In-process: {inprocess.SAMPLES} timed requests per page…", file=sys.stderr)
         with fake.router():
             results = inprocess.run(fake, user)
+            print(f"Sweep: {sweep.RUNS} sweeps over the same list…", file=sys.stderr)
+            results += sweep.run(fake)
         print("Load run: simulator + gunicorn + wrk on 127.0.0.1…", file=sys.stderr)
         # INFO: the simulator logs each request it answers, which the runs count.
         server_env = {**env, "LOG_LEVEL": "INFO"}

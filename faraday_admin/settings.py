@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "faraday_admin.simulator",
     "faraday_admin.connections",
     "faraday_admin.audit",
+    "faraday_admin.history",
 ]
 
 MIDDLEWARE = [

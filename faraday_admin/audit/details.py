@@ -84,6 +84,11 @@ WORDS: dict[str, Words] = {
     "no_key_to_test": lambda d: "no key to test",
     "key_tested": _key_tested,
     "sign_in_refused": _sign_in,
+    "revert": lambda d: f"revert of the edit recorded as audit entry {d.get('entry', '')}",
+    "changed_outside": lambda d: "seen in Faraday: differs from what this app last saw",
+    "outside_acknowledged": lambda d: (
+        f"acknowledged the change seen {_local_time(d.get('seen', ''))}"
+    ),
 }
 
 

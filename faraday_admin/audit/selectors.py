@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from faraday_admin.audit.changes import change_text
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import UNKNOWN_TYPE
 from faraday_admin.catalog import get_catalog
@@ -146,6 +147,8 @@ class AuditRow:
     type_label: str
     options: list[OptionShown]
     connection_url: str | None
+    # What an edit (or a change made outside this app) changed, in words.
+    changes: list[str]
 
 
 UNKNOWN_TYPE_LABEL = "Unknown type"
@@ -175,6 +178,7 @@ def audit_row(entry: AuditEntry) -> AuditRow:
         type_label=type_label(entry.connection_type),
         options=options,
         connection_url=_connection_url(entry.faraday_connection_id),
+        changes=[change_text(change) for change in entry.changes or []],
     )
 
 

@@ -73,6 +73,7 @@ def audit_record(
     detail: Detail | None = None,
     actor_username: str | None = None,
     actor_label: str = "",
+    changes: list[dict[str, Any]] | None = None,
 ) -> AuditEntry:
     """Append one row. `options` is redacted here, so no caller can store a secret by mistake.
     `actor_username`: the name to record when there is no actor (a failed sign-in's);
@@ -96,6 +97,7 @@ def audit_record(
         http_status=http_status,
         duration_ms=duration_ms,
         options=_storable(redact_options(options or {}, secret_names)),
+        changes=_storable(changes or []),
         **_detail_fields(detail),
     )
 
@@ -138,6 +140,7 @@ def audit_complete(
     http_status: int | None = None,
     duration_ms: int | None = None,
     detail: Detail | None = None,
+    changes: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Give a pending row its outcome (as `audit_record` would have written it). Returns False
     when the row wasn't pending any more (completed already: nothing changes)."""
@@ -151,6 +154,8 @@ def audit_complete(
     fields["http_status"] = http_status
     # The words an older pending row was written with would outlive its completion.
     fields.update(_detail_fields(detail), detail="")
+    if changes is not None:
+        fields["changes"] = _storable(changes)
     if faraday_connection_id is not None:
         fields["faraday_connection_id"] = _storable(faraday_connection_id, 64)
     return bool(AuditEntry.objects.filter(pk=entry.pk).complete_pending(**fields))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from faraday_admin.audit import selectors
+from faraday_admin.audit.changes import changes_text
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.signals import audit_page_opening
 from faraday_admin.core import roles
@@ -36,6 +37,8 @@ CSV_HEADER = (
     "Duration (ms)",
     "Submitted options",
     "Detail",
+    "Changes",
+    "Changes (JSON)",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, see OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -84,6 +87,8 @@ def entry_csv_row(entry: AuditEntry) -> list[Any]:
         entry.duration_ms,
         json.dumps(entry.options, ensure_ascii=False, sort_keys=True) if entry.options else "",
         entry.detail_text,
+        changes_text(entry.changes or []),
+        json.dumps(entry.changes, ensure_ascii=False) if entry.changes else "",
     ]
     return [safe_cell(value) for value in row]
 

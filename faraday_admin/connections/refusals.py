@@ -27,6 +27,31 @@ DEMO_KEY_NOT_INSTALLED = (
     "Nothing was installed: this only works in demo mode, for a Snowflake or ClickHouse connection."
 )
 NOTHING_CHANGED = "You didn't change anything, so nothing was sent to Faraday."
+REVERT_NOTHING_TO_DO = (
+    "The connection already has the values from before that edit, so there is nothing to revert."
+)
+REVERT_GONE = (
+    "This connection has been deleted in Faraday, so the edit can't be reverted. Its history "
+    "stays in the audit log."
+)
+REVERT_UNAVAILABLE = (
+    "That change can't be reverted: it isn't a successful edit of this connection made in this "
+    "app, or it changed only secrets, which were never stored."
+)
+OUTSIDE_CHANGE_ACKNOWLEDGED = "Noted: the change made outside this app is acknowledged."
+OUTSIDE_CHANGE_ALREADY_ACKNOWLEDGED = "Someone has already acknowledged that change."
+DEMO_OUTSIDE_NOT_CHANGED = (
+    "Nothing was changed: this only works in demo mode, on a connection Faraday doesn't manage."
+)
+
+
+def demo_outside_changed(what: str) -> str:
+    return (
+        f"Demo: changed it as someone outside this app would ({what}). The app notices on its "
+        "next read of Faraday."
+    )
+
+
 ALREADY_ARCHIVED = "This connection is already archived."
 NOT_ARCHIVED = "This connection isn't archived."
 ACTED_ON_CONNECTION_GONE = (
@@ -100,6 +125,7 @@ _REFUSAL_WORDS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "key_pair_only": lambda d: key_pair_only(KEY_PAIR_TYPES),
     "already_archived": lambda d: ALREADY_ARCHIVED,
     "not_archived": lambda d: NOT_ARCHIVED,
+    "revert_nothing_to_do": lambda d: REVERT_NOTHING_TO_DO,
 }
 
 

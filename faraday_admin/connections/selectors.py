@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
+from django.utils import timezone
 
 from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
@@ -27,6 +28,8 @@ from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_rea
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
 from faraday_admin.faraday_client.models import parse_connections
+from faraday_admin.history import selectors as history
+from faraday_admin.history.services import connections_observe
 
 PAGE_SIZE = 50
 # Ties are broken by id, so equal names or times keep one order from page to page.
@@ -44,6 +47,7 @@ SORTS = {
     "name": ("Name A–Z", lambda c: (c.name.casefold(), c.id), False),
     "-name": ("Name Z–A", lambda c: (c.name.casefold(), c.id), True),
 }
+BROKEN_WITHIN = timedelta(hours=24)
 ARCHIVED_CHOICES = {"hide": "Hide archived", "show": "Show archived", "only": "Only archived"}
 
 
@@ -56,6 +60,8 @@ class ListFilters(QueryFilters):
     archived: str = "hide"
     sort: str = "-created"
     page: str = "1"
+    # "24h": only connections that went into error in the last 24 hours (history's record).
+    broken: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> ListFilters:
@@ -76,6 +82,7 @@ class ListFilters(QueryFilters):
             archived=archived if archived in ARCHIVED_CHOICES else "hide",
             sort=sort if sort in SORTS else "-created",
             page=query.get("page", "1"),
+            broken="24h" if query.get("broken") == "24h" else "",
         )
 
     def matches(self, connection: Connection) -> bool:
@@ -95,7 +102,14 @@ class ListFilters(QueryFilters):
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.status or self.type or self.category or self.archived != "hide")
+        return bool(
+            self.q
+            or self.status
+            or self.type
+            or self.category
+            or self.archived != "hide"
+            or self.broken
+        )
 
     @property
     def show_archived_query(self) -> str:
@@ -108,6 +122,10 @@ class ConnectionRow:
     connection: Connection
     type_label: str
     created_here_by: str | None
+    # Marks from the history app: a change made outside this app not yet acknowledged, and a
+    # connection that was created elsewhere.
+    changed_outside: bool = False
+    created_outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,12 +191,19 @@ def _parse_list(body: bytes) -> _ConnectionList:
     return _ConnectionList(parse_connections(body))
 
 
+# Each read from Faraday (not each page view: a cache fill serves every viewer) is observed by
+# the history app, which records status transitions and changes made outside this app.
 def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionList]:
     if fresh:
-        return faraday_cache.Read(_ConnectionList(get_faraday_client().list_connections()))
+        read_at = timezone.now()
+        connections = get_faraday_client().list_connections()
+        connections_observe(connections=connections, source="list", read_at=read_at)
+        return faraday_cache.Read(_ConnectionList(connections))
 
     def fetch():
+        read_at = timezone.now()
         connections, body = get_reading_client().list_connections_with_body()
+        connections_observe(connections=connections, source="list", read_at=read_at)
         return _ConnectionList(connections), body
 
     return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
@@ -198,11 +223,14 @@ def _rows(
     catalog = get_catalog()
     if creators is None:
         creators = _created_here_by([c.id for c in connections])
+    marks = history.marks_for(connection_ids=[c.id for c in connections])
     return [
         ConnectionRow(
             connection=c,
             type_label=catalog.types[c.type].label if c.type in catalog.types else c.type,
             created_here_by=creators.get(c.id),
+            changed_outside=bool((mark := marks.get(c.id)) and mark.changed_outside_at),
+            created_outside=bool(mark and mark.created_outside and c.id not in creators),
         )
         for c in connections
     ]
@@ -212,7 +240,11 @@ def connection_list(*, filters: ListFilters) -> ConnectionListing:
     """One page of connections matching the filters; at most one upstream request."""
     read = _all_connections()
     everything = read.value
-    connections = everything.matching(filters)
+    # What broke lately is the database's to say, per request; the rest is cached per fill.
+    connections = everything.matching(replace(filters, broken=""))
+    if filters.broken:
+        broke = history.broken_within(period=BROKEN_WITHIN)
+        connections = [c for c in connections if c.id in broke]
     page = Paginator(connections, PAGE_SIZE).get_page(filters.page)
     shown = list(page.object_list)
     rows = _rows(shown, everything.created_here_by(tuple(c.id for c in shown)))
@@ -264,12 +296,19 @@ class ConnectionDetail:
 
 def _connection(connection_id: str, *, fresh: bool) -> faraday_cache.Read[Connection]:
     if fresh:
-        return faraday_cache.Read(get_faraday_client().get_connection(connection_id))
+        read_at = timezone.now()
+        connection = get_faraday_client().get_connection(connection_id)
+        connections_observe(connections=[connection], source="detail", read_at=read_at)
+        return faraday_cache.Read(connection)
+
+    def fetch():
+        read_at = timezone.now()
+        connection, body = get_reading_client().get_connection_with_body(connection_id)
+        connections_observe(connections=[connection], source="detail", read_at=read_at)
+        return connection, body
+
     return faraday_cache.read(
-        cache_scope(),
-        f"connection:{connection_id}",
-        lambda: get_reading_client().get_connection_with_body(connection_id),
-        parse_connection_body,
+        cache_scope(), f"connection:{connection_id}", fetch, parse_connection_body
     )
 
 

@@ -59,6 +59,8 @@ from faraday_admin.faraday_client import (
     ServerError,
     ValidationFailed,
 )
+from faraday_admin.history import services as history
+from faraday_admin.history.selectors import RevertPlan, revert_plan
 
 T = TypeVar("T")
 
@@ -138,6 +140,10 @@ class _AuditDraft:
     secret_names: frozenset[str] = frozenset()
     actor_label: str = ""
     entry: AuditEntry | None = None
+    # What a successful edit changed (history.diffs), recorded with its outcome.
+    changes: list[dict[str, Any]] | None = None
+    # Said on the row unless its outcome has words of its own (a revert names its edit).
+    detail: Detail | None = None
 
     def begin(self) -> None:
         """Record the attempt as sent, outcome pending, before anything is sent: should the
@@ -167,6 +173,7 @@ class _AuditDraft:
         detail: Detail | None = None,
     ):
         duration_ms = None if started is None else round((time.monotonic() - started) * 1000)
+        detail = detail or self.detail
         if self.entry is not None:
             audit_complete(
                 self.entry,
@@ -176,6 +183,7 @@ class _AuditDraft:
                 http_status=http_status,
                 duration_ms=duration_ms,
                 detail=detail,
+                changes=self.changes,
             )
             return
         audit_record(
@@ -192,6 +200,7 @@ class _AuditDraft:
             duration_ms=duration_ms,
             detail=detail,
             actor_label=self.actor_label,
+            changes=self.changes,
         )
 
 
@@ -415,6 +424,7 @@ def connection_create(
         )
         draft.connection_id = connection.id
         draft.write(Outcome.SUCCESS, started=started, http_status=http_status, detail=detail)
+    history.connection_created_record(connection=connection)
     return connection
 
 
@@ -715,16 +725,83 @@ def connection_update(*, actor, connection_id: str, data: Mapping[str, Any]) -> 
         raise WriteFailed(
             Reason.NOTHING_CHANGED, refusals.NOTHING_CHANGED, form=form, connection=connection
         )
-    try:
-        return _audited_call(
-            draft(patch.get("options", {})),
-            lambda client: client.update_connection(
-                connection.id, name=patch.get("name"), options=patch.get("options")
-            ),
-            scrub=lambda error: _redact_secrets(error, form),
+    attempt = draft(patch.get("options", {}))
+
+    def send(client: FaradayClient) -> Connection:
+        updated = client.update_connection(
+            connection.id, name=patch.get("name"), options=patch.get("options")
         )
+        # `connection` is Faraday's answer read just before the PATCH: the diff's "before".
+        attempt.changes = history.edit_changes_record(
+            before=connection, after=updated, sent_options=patch.get("options", {})
+        )
+        return updated
+
+    try:
+        return _audited_call(attempt, send, scrub=lambda error: _redact_secrets(error, form))
     except FaradayError as error:
         raise _upstream_failed(error, form, connection=connection) from error
+
+
+def connection_revert_open(
+    *, connection_id: str, entry: AuditEntry
+) -> tuple[Connection, RevertPlan]:
+    """The connection as Faraday has it now (not as cached) and what reverting `entry` would
+    send, for the confirmation page. Raises WriteFailed GONE or UNREADABLE; nothing audited."""
+    connection = _read_first(
+        lambda: selectors.connection_get(connection_id=connection_id, fresh=True),
+        None,
+        gone=refusals.REVERT_GONE,
+    )
+    return connection, revert_plan(entry=entry, current=connection)
+
+
+def connection_revert(*, actor, connection_id: str, entry: AuditEntry) -> Connection:
+    """Put back `entry`'s "before" values of its non-secret fields (read against the connection
+    as Faraday has it now), as an audited edit of its own with its diff. Returns the updated
+    Connection.
+
+    Raises WriteFailed: GONE or UNREADABLE (reading it first failed), REFUSED (it can't be
+    edited here, or already holds those values: nothing sent), or UPSTREAM (Faraday's error,
+    worded). Every outcome is audited.
+    """
+    revert = Detail("revert", {"entry": entry.pk})
+    connection = _read_first(
+        lambda: selectors.connection_get(connection_id=connection_id, fresh=True),
+        _AuditDraft(actor=actor, action=Action.EDIT, connection_id=connection_id, detail=revert),
+        gone=refusals.REVERT_GONE,
+    )
+    plan = revert_plan(entry=entry, current=connection)
+    options = plan.patch.get("options", {})
+    connection_type = get_catalog().get(connection.type)
+    draft = _connection_draft(
+        actor,
+        Action.EDIT,
+        connection,
+        connection_name=plan.patch.get("name", connection.name),
+        options=options,
+        secret_names=connection_type.secret_field_names if connection_type else frozenset(),
+        detail=revert,
+    )
+    if refusal := connection_edit_refusal(connection) or (
+        Refusal("revert_nothing_to_do") if plan.already_reverted else None
+    ):
+        raise _refused(draft, refusal, connection=connection)
+
+    def send(client: FaradayClient) -> Connection:
+        updated = client.update_connection(
+            connection.id, name=plan.patch.get("name"), options=options or None
+        )
+        draft.changes = history.edit_changes_record(
+            before=connection, after=updated, sent_options=options
+        )
+        return updated
+
+    try:
+        return _audited_call(draft, send)
+    except FaradayError as error:
+        problem = describe_error(error, has_fields=False)
+        raise WriteFailed(Reason.UPSTREAM, problem=problem, connection=connection) from error
 
 
 # ---- lifecycle actions ----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faraday_admin.connections import handoff_views, views
+from faraday_admin.connections import handoff_views, history_views, views
 
 app_name = "connections"
 
@@ -17,6 +17,22 @@ urlpatterns = [
     path("<str:connection_id>/", views.connection_detail_view, name="detail"),
     path("<str:connection_id>/status/", views.connection_status_view, name="status"),
     path("<str:connection_id>/edit/", views.connection_edit_view, name="edit"),
+    path("<str:connection_id>/history/", history_views.connection_history_view, name="history"),
+    path(
+        "<str:connection_id>/history/<int:entry_id>/revert/",
+        history_views.connection_revert_view,
+        name="revert",
+    ),
+    path(
+        "<str:connection_id>/acknowledge-outside-change/",
+        history_views.outside_change_acknowledge_view,
+        name="acknowledge-outside-change",
+    ),
+    path(
+        "<str:connection_id>/demo-outside-change/",
+        history_views.demo_outside_change_view,
+        name="demo-outside-change",
+    ),
     *(
         path(f"<str:connection_id>/{slug}/", view, {"action": slug}, name=slug)
         for slug, view in views.connection_action_views().items()

@@ -30,6 +30,7 @@ from faraday_admin.core import roles, upstream
 from faraday_admin.core.problems import describe_error
 from faraday_admin.core.responses import CONFLICT, INVALID, UPSTREAM_FAILED, redirect_to
 from faraday_admin.faraday_client import FaradayError, NotFound
+from faraday_admin.history import selectors as history
 
 LIST_TEMPLATE = "connections/connection_list.html"
 CREATE_TEMPLATE = "connections/connection_create.html"
@@ -311,6 +312,7 @@ def connection_detail_view(request, connection_id: str):
         "options": selectors.option_rows(detail.row.connection),
         "key_pair_types": KEY_PAIR_TYPES,
         "follow": _follow_polls(request) if detail.row.connection.is_terminal else 0,
+        "history": history.connection_history(connection_id=connection_id, with_entries=False),
     }
     return render(request, DETAIL_TEMPLATE, context)
 

@@ -12,6 +12,11 @@ ARCHIVE_CONNECTION = "connections.archive_connection"
 DELETE_CONNECTION = "connections.delete_connection"
 ROTATE_CREDENTIALS = "connections.rotate_credentials"
 VIEW_AUDIT = "audit.view_auditentry"
+REVERT_EDIT = "history.revert_edit"
+# Who may edit a connection may acknowledge a change made to it outside this app.
+ACKNOWLEDGE_OUTSIDE_CHANGE = EDIT_CONNECTION
+# Demo mode's "change it outside this app" button sets up what an Admin then reverts.
+DEMO_OUTSIDE_CHANGE = REVERT_EDIT
 MANAGE_API_KEY = "core.manage_api_key"
 USER_PERMISSIONS = ("auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user")
 # django-axes' lockouts: deleting an access attempt unlocks that user name or address.
@@ -24,6 +29,7 @@ _ADMIN = (
     ARCHIVE_CONNECTION,
     DELETE_CONNECTION,
     ROTATE_CREDENTIALS,
+    REVERT_EDIT,
     MANAGE_API_KEY,
     *USER_PERMISSIONS,
     *UNLOCK_SIGN_IN,

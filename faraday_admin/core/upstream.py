@@ -138,6 +138,18 @@ def demo_install_public_key(connection_id: str) -> bool:
     return engine.install_public_key(connection_id)
 
 
+def demo_change_from_outside(connection_id: str, *, option=None, value=None) -> str | None:
+    """Demo mode only: change the simulated connection as someone outside this app would, and
+    drop the cached reads (as their cache lifetime would). Returns what changed, or None
+    (outside demo mode, or nothing that can be changed; see engine.change_from_outside)."""
+    if not current_setup().demo:
+        return None
+    changed = engine.change_from_outside(connection_id, option=option, value=value)
+    if changed is not None:
+        forget_cached_reads()
+    return changed
+
+
 def get_faraday_client(
     setup: FaradaySetup | None = None, *, retry: RetryPolicy | None = None
 ) -> FaradayClient:

@@ -677,3 +677,52 @@ _DEMO_CONNECTIONS: tuple[dict[str, Any], ...] = (
     },
     {"name": "Classic Faraday Sources", "options": {"type": "classic"}, "managed": True},
 )
+
+
+# Options a change "made outside" edits first, when the connection has one (plain text, no
+# pattern that a suffix would break).
+_OUTSIDE_CHANGE_OPTIONS = ("schema", "warehouse", "role", "bucket_name", "load_balancer")
+
+
+def change_from_outside(
+    connection_id: str,
+    *,
+    option: str | None = None,
+    value: Any = None,
+    clock: Callable[[], datetime] | None = None,
+) -> str | None:
+    """Demo stand-in for someone changing the connection elsewhere (Faraday's dashboard, its
+    API, another tool), so the app's "changed outside this app" can be seen. Sets `option` to
+    `value` when given; otherwise edits a plain option (or the name) in a visible way. Returns
+    what changed ("schema: public → public_outside"), or None when there is no such
+    connection, it is managed, or the option is a secret (those are never shown anyway)."""
+    try:
+        key = uuid.UUID(str(connection_id))
+    except ValueError:
+        return None
+    with transaction.atomic():
+        connection = SimulatedConnection.objects.select_for_update().filter(pk=key).first()
+        if connection is None or connection.managed:
+            return None
+        ctype = get_catalog().get(connection.options.get("type", ""))
+        secret = ctype.secret_field_names if ctype else frozenset()
+        if option is None:
+            option = next((o for o in _OUTSIDE_CHANGE_OPTIONS if connection.options.get(o)), None)
+            if option is not None:
+                value = f"{connection.options[option]}_outside"
+        if option in secret or option == "type":
+            return None
+        at = (clock or now)()
+        if option is None:
+            before, connection.name = connection.name, f"{connection.name} (renamed outside)"
+            said = f"name: {before} → {connection.name}"
+        else:
+            before = connection.options.get(option)
+            connection.options = {**connection.options, option: value}
+            lifecycle.carry_over(connection, at, float(settings.FARADAY_SIMULATOR_CYCLE_SECONDS))
+            connection.cycle_started_at = at
+            connection.last_updated_config_at = at
+            said = f"{option}: {before} → {value}"
+        connection.updated_at = at
+        connection.save()
+    return said

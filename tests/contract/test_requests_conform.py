@@ -184,3 +184,31 @@ def test_a_secret_faraday_cannot_drop_offers_no_remove_box(
     page = parse(onboarder_client.get(EDIT_URL))
 
     assert page.find("input", name=REMOVE_PREFIX + field) is None
+
+
+# ---- reverts ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("before", ["set", "absent"])
+@pytest.mark.parametrize(("type_key", "field"), _fields(lambda f: not f.secret))
+def test_a_reverts_patch_conforms_or_leaves_the_field_out(type_key, field, before):
+    """What a revert sends (history.diffs.revert_patch, sent as it is by the revert page) for
+    an edit of each field: its old value, or a null where the edit set a field that was absent,
+    which goes only where Faraday's model allows null."""
+    from faraday_admin.history import diffs
+
+    spec = CATALOG.types[type_key].field(field)
+    old = example_value(spec)[1] if before == "set" else None
+    changes = [
+        {"field": "name", "label": "Name", "before": "Old name", "after": "New name"},
+        {"field": field, "label": spec.label, "before": old, "after": _other_value(spec)[1]},
+    ]
+
+    patch = diffs.revert_patch(changes, type_key=type_key)
+
+    assert conforms(patch, "ConnectionMergePatch") == []
+    if old is not None or spec.nullable:
+        assert patch["options"] == {"type": type_key, field: old}
+    else:
+        assert "options" not in patch
+        assert diffs.not_revertable(changes, type_key=type_key) == [spec.label]

@@ -92,6 +92,14 @@ def _start(tmp_path: Path, *args: str) -> Iterator[Running]:
             process.wait()
 
 
+def _wait_for(condition, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} never showed", pytrace=False)
+        time.sleep(0.3)
+
+
 @pytest.fixture
 def served(tmp_path) -> Iterator[Running]:
     yield from _start(tmp_path)
@@ -101,6 +109,7 @@ def test_run_serves_with_gunicorn_and_production_settings_on_loopback(served):
     cmdline = Path(f"/proc/{served.process.pid}/cmdline").read_bytes().replace(b"\0", b" ")
     assert b"gunicorn" in cmdline  # the script execs gunicorn: it is the server process
     assert f"Listening at: http://127.0.0.1:{served.port}" in served.output()
+    _wait_for(lambda: "Swept " in served.output(), "demo mode's background sweep")
 
     login = httpx.get(f"{served.url}/login/")
     missing = httpx.get(f"{served.url}/no-such-page/")

@@ -72,6 +72,17 @@ PAGES = (
     Page("connections:rotate", ADMIN, connection="snowflake"),
     Page("connections:key-installed", ONBOARDER, method="POST", connection="snowflake", ok=302),
     Page("connections:demo-install-key", ONBOARDER, method="POST", connection="snowflake", ok=302),
+    Page("connections:history", VIEWER, connection="postgres"),
+    Page(
+        "connections:acknowledge-outside-change",
+        ONBOARDER,
+        method="POST",
+        connection="postgres",
+        ok=302,
+    ),
+    Page("connections:demo-outside-change", ADMIN, method="POST", connection="postgres", ok=302),
+    # No such edit to revert: Admins get past the role check to a 404.
+    Page("connections:revert", ADMIN, args=("no-such-connection", 999), ok=404),
     Page("audit:list", VIEWER),
     Page("audit:export", VIEWER),
     Page("core:settings", ADMIN),
@@ -336,9 +347,11 @@ def test_migration_creates_each_role_with_exactly_its_permissions(role):
 def test_migration_tables_match_the_roles_module():
     migration = importlib.import_module("faraday_admin.core.migrations.0002_roles")
     unlock = importlib.import_module("faraday_admin.core.migrations.0003_admin_unlocks_sign_in")
+    revert = importlib.import_module("faraday_admin.history.migrations.0003_admins_revert_edits")
 
     frozen = {
-        k: set(v) | set(unlock.ADDED.get(k, ())) for k, v in migration.ROLE_PERMISSIONS.items()
+        k: set(v) | set(unlock.ADDED.get(k, ())) | set(revert.ADDED.get(k, ()))
+        for k, v in migration.ROLE_PERMISSIONS.items()
     }
     assert frozen == {k: set(v) for k, v in roles.ROLE_PERMISSIONS.items()}
 

@@ -601,6 +601,8 @@ def test_export_row_has_each_value(viewer_client, onboarder, moment):
         "Duration (ms)": "87",
         "Submitted options": '{"host": "db.example.com", "password": "[secret: not stored]"}',
         "Detail": "saved the key ending …9c3e",
+        "Changes": "",
+        "Changes (JSON)": "",
     }
 
 

@@ -167,12 +167,12 @@ def test_one_connection_shows_every_column(client, viewer, faraday_router):
     assert "1 connection." in parse(response).find(class_="count").text
 
 
-def test_connection_created_elsewhere_has_no_creator(client, viewer, faraday_router):
+def test_connection_created_elsewhere_says_so_instead_of_a_creator(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(json=[connection_json()])
 
     [row] = _rows(client.get(LIST_URL))
 
-    assert row.children[-1].text == "—"
+    assert row.children[-1].text == "Created outside this app"
 
 
 def test_local_records_alone_do_not_make_rows(client, viewer, faraday_router):

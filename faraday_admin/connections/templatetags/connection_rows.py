@@ -67,23 +67,31 @@ def forget_built_rows() -> None:
     _BUILT_ROWS.clear()
 
 
-def _row_parts(connection, type_label: str, created_here_by: str | None, oob: bool, locale):
+def _row_parts(connection, type_label: str, created_here_by: str | None, oob: bool, locale, marks):
     """Everything in a row except the relative time ("3 minutes ago"), which moves with the
     clock: built once per connection as fetched (the same Connection object, kept by the
     read cache until its next fill), not once per request. `locale` (time zone and language)
     is part of the key because the dates' words depend on it."""
-    key = (connection.id, type_label, created_here_by, oob, locale)
+    key = (connection.id, type_label, created_here_by, oob, locale, marks)
     built = _BUILT_ROWS.get(key)
     if built is not None and built[0] is connection:
         return built[1], built[2]
-    head, tail = _build_row_parts(connection, type_label, created_here_by, oob)
+    head, tail = _build_row_parts(connection, type_label, created_here_by, oob, marks)
     if len(_BUILT_ROWS) >= _BUILT_ROWS_MAX:
         _BUILT_ROWS.clear()
     _BUILT_ROWS[key] = (connection, head, tail)
     return head, tail
 
 
-def _build_row_parts(connection, type_label: str, created_here_by: str | None, oob: bool):
+_CHANGED_OUTSIDE = SafeString(
+    ' <span class="badge badge-outside"><span class="icon" aria-hidden="true">⚠</span> '
+    "Changed outside this app</span>"
+)
+_OUTSIDE_CREATOR = "Created outside this app"
+
+
+def _build_row_parts(connection, type_label, created_here_by, oob: bool, marks):
+    changed_outside, created_outside = marks
     error = ""
     if connection.status == "error":
         error = format_html(
@@ -105,7 +113,7 @@ def _build_row_parts(connection, type_label: str, created_here_by: str | None, o
     head = format_html(
         '\n<tr id="row-{id}"{oob}>\n'
         "  \n"
-        '  <th scope="row"><a id="open-{id}" href="{url}">{name}</a></th>\n'
+        '  <th scope="row"><a id="open-{id}" href="{url}">{name}</a>{outside}</th>\n'
         "  <td>{type_label}</td>\n"
         "  <td>{badge}\n"
         "    {error}</td>\n"
@@ -115,6 +123,7 @@ def _build_row_parts(connection, type_label: str, created_here_by: str | None, o
         oob=SafeString(' hx-swap-oob="true"') if oob else "",
         url=reverse("connections:detail", args=[connection.id]),
         name=connection.name,
+        outside=_CHANGED_OUTSIDE if changed_outside else "",
         type_label=type_label,
         badge=status_badge(connection),
         error=error,
@@ -124,7 +133,7 @@ def _build_row_parts(connection, type_label: str, created_here_by: str | None, o
     tail = format_html(
         "{created_close}</td>\n  <td>{created_here_by}</td>\n</tr>\n",
         created_close=created_close,
-        created_here_by=created_here_by or "—",
+        created_here_by=created_here_by or (_OUTSIDE_CREATOR if created_outside else "—"),
     )
     return head, tail
 
@@ -146,7 +155,8 @@ def connection_row(context, row, oob: bool = False) -> SafeString:
             timezone.get_current_timezone_name(),
             get_language(),
         )
-    head, tail = _row_parts(connection, row.type_label, row.created_here_by, oob, locale)
+    marks = (row.changed_outside, row.created_outside)
+    head, tail = _row_parts(connection, row.type_label, row.created_here_by, oob, locale, marks)
     if not connection.created_at:
         return head + tail
     return head + _natural_time(connection.created_at, int(time.time()), locale) + tail
