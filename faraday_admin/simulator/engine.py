@@ -24,15 +24,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from faraday_admin.catalog.api_models import get_api_models
 from faraday_admin.catalog.loader import KEY_PAIR_TYPES, get_catalog
-from faraday_admin.simulator import lifecycle
-from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
+from faraday_admin.simulator import lifecycle, webhooks
+from faraday_admin.simulator.models import (
+    SimulatedConnection,
+    SimulatedDependent,
+    SimulatedWebhookEndpoint,
+)
 from faraday_admin.simulator.validation import (
     Problem,
     check_connection,
@@ -272,6 +278,7 @@ def _create_connection(call: _Call) -> SimResponse:
         last_updated_config_at=at,
         public_key=new_public_key(options["type"]),
     )
+    webhooks.cycle_started(connection, call.cycle_seconds)
     return _json_response(201, call.render(connection))
 
 
@@ -319,13 +326,16 @@ def _patch_connection(call: _Call, connection_id: str) -> SimResponse:
         options = normalize_options(document["options"])
         if document["name"] == connection.name and options == connection.options:
             return _json_response(200, call.render(connection))
-        if options != connection.options:
+        restarted = options != connection.options
+        if restarted:
             call.restart_cycle(connection)
             connection.options = options
             connection.last_updated_config_at = call.at
         connection.name = document["name"]
         connection.updated_at = call.at
         connection.save()
+        if restarted:
+            webhooks.cycle_started(connection, call.cycle_seconds)
     return _json_response(200, call.render(connection))
 
 
@@ -426,6 +436,7 @@ def _force_update(call: _Call, connection_id: str) -> SimResponse:
         connection = _find(connection_id, lock=True)
         call.restart_cycle(connection)
         connection.save()
+        webhooks.cycle_started(connection, call.cycle_seconds)
     return _no_content()
 
 
@@ -467,6 +478,7 @@ def _rotate_credentials(call: _Call, connection_id: str) -> SimResponse:
         connection.last_updated_config_at = call.at
         connection.updated_at = call.at
         connection.save()
+        webhooks.cycle_started(connection, call.cycle_seconds)
     return _json_response(200, call.render(connection))
 
 
@@ -507,7 +519,87 @@ def _current_account(call: _Call) -> SimResponse:
     )
 
 
+def _render_endpoint(endpoint: SimulatedWebhookEndpoint, *, with_secret: bool) -> dict[str, Any]:
+    data = {
+        "id": str(endpoint.id),
+        "url": endpoint.url,
+        "enabled_events": endpoint.enabled_events,
+        "status": endpoint.status,
+        "created_at": _timestamp(endpoint.created_at),
+        "updated_at": _timestamp(endpoint.updated_at),
+    }
+    if with_secret:  # Faraday shows the signing secret once, in the answer to the create
+        data["secret"] = endpoint.secret
+    return data
+
+
+def _check_endpoint(document: dict[str, Any], model: str) -> None:
+    problems = [
+        Problem(problem.path, problem.message, problem.keyword)
+        for problem in get_api_models().problems(document, model)
+    ]
+    url = document.get("url")
+    if isinstance(url, str):
+        parsed = httpx.URL(url) if url.isascii() and " " not in url else None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+            problems.append(Problem("/url", 'must match format "uri"', "format"))
+    if problems:
+        raise _validation_failed(problems)
+
+
+def _find_endpoint(endpoint_id: str) -> SimulatedWebhookEndpoint:
+    try:
+        key = uuid.UUID(endpoint_id)
+    except ValueError:
+        key = None
+    endpoint = SimulatedWebhookEndpoint.objects.filter(pk=key).first() if key else None
+    if endpoint is None:
+        raise _ApiError(404, "NOT_FOUND", f"No webhook endpoint with id {endpoint_id} exists.")
+    return endpoint
+
+
+def _list_endpoints(call: _Call) -> SimResponse:
+    endpoints = SimulatedWebhookEndpoint.objects.all()
+    return _json_response(200, [_render_endpoint(e, with_secret=False) for e in endpoints])
+
+
+def _create_endpoint(call: _Call) -> SimResponse:
+    document = _json_object(call.body)
+    _check_endpoint(document, "WebhookEndpointPost")
+    endpoint = SimulatedWebhookEndpoint.objects.create(
+        url=document["url"],
+        enabled_events=document["enabled_events"],
+        secret=webhooks.new_secret(),
+        created_at=call.at,
+        updated_at=call.at,
+    )
+    return _json_response(201, _render_endpoint(endpoint, with_secret=True))
+
+
+def _get_endpoint(call: _Call, endpoint_id: str) -> SimResponse:
+    return _json_response(200, _render_endpoint(_find_endpoint(endpoint_id), with_secret=False))
+
+
+def _patch_endpoint(call: _Call, endpoint_id: str) -> SimResponse:
+    _require_merge_patch(call)
+    endpoint = _find_endpoint(endpoint_id)
+    patch = _json_object(call.body)
+    _check_endpoint(patch, "WebhookEndpointMergePatch")
+    for member in ("url", "enabled_events", "status"):
+        if member in patch:
+            setattr(endpoint, member, patch[member])
+    endpoint.updated_at = call.at
+    endpoint.save()
+    return _json_response(200, _render_endpoint(endpoint, with_secret=False))
+
+
+def _delete_endpoint(call: _Call, endpoint_id: str) -> SimResponse:
+    _find_endpoint(endpoint_id).delete()
+    return _no_content()
+
+
 _ID = r"(?P<connection_id>[^/]+)"
+_ENDPOINT = r"(?P<endpoint_id>[^/]+)"
 _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., SimResponse]]] = [
     (method, re.compile(pattern), handler)
     for method, pattern, handler in (
@@ -523,6 +615,11 @@ _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., SimResponse]]] = [
         ("GET", rf"/connections/{_ID}/datasets", _datasets),
         ("GET", rf"/connections/{_ID}/targets", _targets),
         ("GET", r"/accounts/current", _current_account),
+        ("GET", r"/webhook_endpoints", _list_endpoints),
+        ("POST", r"/webhook_endpoints", _create_endpoint),
+        ("GET", rf"/webhook_endpoints/{_ENDPOINT}", _get_endpoint),
+        ("PATCH", rf"/webhook_endpoints/{_ENDPOINT}", _patch_endpoint),
+        ("DELETE", rf"/webhook_endpoints/{_ENDPOINT}", _delete_endpoint),
     )
 ]
 
@@ -592,6 +689,31 @@ def install_public_key(connection_id: str, *, clock: Callable[[], datetime] | No
         pk=key, options__type__in=list(PUBLIC_KEY_OPTIONS)
     ).update(key_installed_at=(clock or now)())
     return installed == 1
+
+
+def break_connection(connection_id: str, *, clock: Callable[[], datetime] | None = None) -> bool:
+    """Demo stand-in for a connection breaking on the customer's side (a password changed):
+    it reads as `error` from now until a new check starts, and an errored event is due at
+    once. False when there is no such connection, or Faraday manages it."""
+    try:
+        key = uuid.UUID(str(connection_id))
+    except ValueError:
+        return False
+    with transaction.atomic():
+        connection = (
+            SimulatedConnection.objects.select_for_update().filter(pk=key, managed=False).first()
+        )
+        if connection is None:
+            return False
+        connection.broken_at = (clock or now)()
+        connection.save(update_fields=["broken_at"])
+        webhooks.connection_broke(connection)
+    return True
+
+
+def send_due_events(http: httpx.Client, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Deliver the webhook events that are due (see webhooks.deliver_due_events)."""
+    return webhooks.deliver_due_events(http, account_id=ACCOUNT_ID, clock=clock or now)
 
 
 def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:
