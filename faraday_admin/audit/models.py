@@ -18,6 +18,9 @@ class Action(models.TextChoices):
     SIGN_IN = "sign_in", "Sign in"
     HANDOFF_SEND = "handoff_send", "Send to IT (hand-off link)"
     HANDOFF_WITHDRAW = "handoff_withdraw", "Withdraw hand-off link"
+    ALERT_SEND = "alert_send", "Send alert"
+    WEBHOOK_REGISTER = "webhook_register", "Register Faraday webhook"
+    WEBHOOK_REMOVE = "webhook_remove", "Remove Faraday webhook"
 
 
 class Outcome(models.TextChoices):
@@ -34,6 +37,8 @@ class Outcome(models.TextChoices):
     CONFIRMED_LATER = "confirmed_later", "Done (confirmed later from Faraday)"
     NOT_FOUND_LATER = "not_found_later", "Not done (checked later in Faraday)"
     UNCONFIRMED = "unconfirmed", "Sent, outcome unknown (check Faraday)"
+    # An alert this app gave up delivering after its last retry (or one no retry can help).
+    NOT_DELIVERED = "not_delivered", "Not delivered"
 
 
 class AuditEntryQuerySet(models.QuerySet):
