@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import smtplib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -14,7 +15,6 @@ import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
-from django.utils import timezone
 
 from faraday_admin.alerts import signing
 from faraday_admin.alerts.messages import AlertText
@@ -224,7 +224,8 @@ def send_shared(setup: ChannelSetup, alert: Alert, text: AlertText, *, msg_id: s
             )
         # Signed bytes go out exactly as signed.
         content = _encoded(webhook_body(alert, text))
+        # The wall clock, as receivers check the timestamp against theirs.
         headers = signing.sign_headers(
-            secret=setup.secret, msg_id=msg_id, at=timezone.now(), body=content
+            secret=setup.secret, msg_id=msg_id, at=datetime.now(tz=UTC), body=content
         )
         _post(setup.url, content, headers)
