@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "faraday_admin.simulator",
     "faraday_admin.connections",
     "faraday_admin.audit",
+    "faraday_admin.history",
     "faraday_admin.alerts",
 ]
 

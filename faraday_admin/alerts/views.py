@@ -20,6 +20,7 @@ from faraday_admin.audit.models import Action
 from faraday_admin.connections.messages import describe_error
 from faraday_admin.core import roles, upstream
 from faraday_admin.faraday_client import FaradayError
+from faraday_admin.history.services import connection_refresh
 
 PREFERENCES_TEMPLATE = "alerts/preferences.html"
 INVALID = 422
@@ -122,8 +123,6 @@ def _refused(refused: services.WebhookRefused) -> JsonResponse:
 @require_POST
 def faraday_webhook_view(request: HttpRequest) -> HttpResponse:
     """Faraday's events: a connection errored or is ready; read it now (status, drift, alert)."""
-    from faraday_admin.history.services import connection_refresh
-
     try:
         services.faraday_event_receive(
             headers=request.headers, body=request.body, refresh=connection_refresh

@@ -18,6 +18,9 @@ class Action(models.TextChoices):
     SIGN_IN = "sign_in", "Sign in"
     HANDOFF_SEND = "handoff_send", "Send to IT (hand-off link)"
     HANDOFF_WITHDRAW = "handoff_withdraw", "Withdraw hand-off link"
+    # Seen in Faraday, not done here (the history app records it).
+    CHANGED_OUTSIDE = "changed_outside", "Changed outside this app"
+    OUTSIDE_ACKNOWLEDGE = "outside_ack", "Acknowledge a change made outside"
     ALERT_SEND = "alert_send", "Send alert"
     WEBHOOK_REGISTER = "webhook_register", "Register Faraday webhook"
     WEBHOOK_REMOVE = "webhook_remove", "Remove Faraday webhook"
@@ -78,6 +81,9 @@ class AuditEntry(models.Model):
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     options = models.JSONField(default=dict, blank=True)
+    # What an edit (or a change made outside this app) changed: [{field, label, before, after}]
+    # for the name and non-secret options, [{field, label, secret: true, changed}] for secrets.
+    changes = models.JSONField(default=list, blank=True)
     detail = models.TextField(blank=True)
 
     objects = AuditEntryQuerySet.as_manager()

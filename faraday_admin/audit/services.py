@@ -60,6 +60,7 @@ def audit_record(
     detail: str = "",
     actor_username: str | None = None,
     actor_label: str = "",
+    changes: list[dict[str, Any]] | None = None,
 ) -> AuditEntry:
     """Append one row. `options` is redacted here, so no caller can store a secret by mistake.
     `actor_username`: the name to record when there is no actor (a failed sign-in's);
@@ -84,6 +85,7 @@ def audit_record(
         http_status=http_status,
         duration_ms=duration_ms,
         options=_storable(redact_options(options or {}, secret_names)),
+        changes=_storable(changes or []),
         detail=_storable(detail),
     )
 
@@ -126,6 +128,7 @@ def audit_complete(
     http_status: int | None = None,
     duration_ms: int | None = None,
     detail: str = "",
+    changes: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Give a pending row its outcome (as `audit_record` would have written it). Returns False
     when the row wasn't pending any more (completed already: nothing changes)."""
@@ -139,6 +142,8 @@ def audit_complete(
         fields["faraday_error_id"] = _storable(error.error_id or "", 64)
     fields["http_status"] = http_status
     fields["detail"] = _storable(detail)
+    if changes is not None:
+        fields["changes"] = _storable(changes)
     if faraday_connection_id is not None:
         fields["faraday_connection_id"] = _storable(faraday_connection_id, 64)
     return bool(AuditEntry.objects.filter(pk=entry.pk).complete_pending(**fields))

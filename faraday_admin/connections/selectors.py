@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import QueryDict
+from django.utils import timezone
 
 from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
@@ -26,6 +27,7 @@ from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_rea
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
 from faraday_admin.faraday_client.models import parse_connections
+from faraday_admin.history.services import connections_observe
 
 PAGE_SIZE = 50
 # Ties are broken by id, so equal names or times keep one order from page to page.
@@ -172,12 +174,21 @@ def _parse_list(body: bytes) -> _ConnectionList:
     return _ConnectionList(parse_connections(body))
 
 
+# Each read from Faraday (not each page view: a cache fill serves every viewer) is observed by
+# the history app, which records status transitions and changes made outside this app.
+
+
 def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionList]:
     if fresh:
-        return faraday_cache.Read(_ConnectionList(get_faraday_client().list_connections()))
+        read_at = timezone.now()
+        connections = get_faraday_client().list_connections()
+        connections_observe(connections=connections, source="list", read_at=read_at)
+        return faraday_cache.Read(_ConnectionList(connections))
 
     def fetch():
+        read_at = timezone.now()
         connections, body = get_reading_client().list_connections_with_body()
+        connections_observe(connections=connections, source="list", read_at=read_at)
         return _ConnectionList(connections), body
 
     return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
@@ -255,12 +266,19 @@ class ConnectionDetail:
 
 def _connection(connection_id: str, *, fresh: bool) -> faraday_cache.Read[Connection]:
     if fresh:
-        return faraday_cache.Read(get_faraday_client().get_connection(connection_id))
+        read_at = timezone.now()
+        connection = get_faraday_client().get_connection(connection_id)
+        connections_observe(connections=[connection], source="detail", read_at=read_at)
+        return faraday_cache.Read(connection)
+
+    def fetch():
+        read_at = timezone.now()
+        connection, body = get_reading_client().get_connection_with_body(connection_id)
+        connections_observe(connections=[connection], source="detail", read_at=read_at)
+        return connection, body
+
     return faraday_cache.read(
-        cache_scope(),
-        f"connection:{connection_id}",
-        lambda: get_reading_client().get_connection_with_body(connection_id),
-        parse_connection_body,
+        cache_scope(), f"connection:{connection_id}", fetch, parse_connection_body
     )
 
 

@@ -47,6 +47,7 @@ from faraday_admin.faraday_client import (
     ValidationErrorItem,
     path_segments,
 )
+from faraday_admin.history import services as history
 
 T = TypeVar("T")
 
@@ -91,6 +92,8 @@ class _AuditDraft:
     secret_names: frozenset[str] = frozenset()
     actor_label: str = ""
     entry: AuditEntry | None = None
+    # What a successful edit changed (history.diffs), recorded with its outcome.
+    changes: list[dict[str, Any]] | None = None
 
     def begin(self) -> None:
         """Record the attempt as sent, outcome pending, before anything is sent: should the
@@ -129,6 +132,7 @@ class _AuditDraft:
                 http_status=http_status,
                 duration_ms=duration_ms,
                 detail=detail,
+                changes=self.changes,
             )
             return
         audit_record(
@@ -145,6 +149,7 @@ class _AuditDraft:
             duration_ms=duration_ms,
             detail=detail,
             actor_label=self.actor_label,
+            changes=self.changes,
         )
 
 
@@ -345,6 +350,7 @@ def connection_create(
         )
         draft.connection_id = connection.id
         draft.write(Outcome.SUCCESS, started=started, http_status=http_status, detail=detail)
+    history.connection_created_record(connection=connection)
     return connection
 
 
@@ -587,13 +593,18 @@ def connection_update(*, actor, connection: Connection, form: ConnectionForm) ->
     if not patch:
         raise NothingChanged
     draft = _edit_draft(actor, connection, form, patch.get("options", {}))
-    return _audited_call(
-        draft,
-        lambda client: client.update_connection(
+
+    def send(client: FaradayClient) -> Connection:
+        updated = client.update_connection(
             connection.id, name=patch.get("name"), options=patch.get("options")
-        ),
-        scrub=lambda error: _redact_secrets(error, form),
-    )
+        )
+        # `connection` is Faraday's answer read just before the PATCH: the diff's "before".
+        draft.changes = history.edit_changes_record(
+            before=connection, after=updated, sent_options=patch.get("options", {})
+        )
+        return updated
+
+    return _audited_call(draft, send, scrub=lambda error: _redact_secrets(error, form))
 
 
 # ---- lifecycle actions ----------------------------------------------------------------------
