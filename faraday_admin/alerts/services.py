@@ -89,6 +89,28 @@ def _queue(
 ) -> Alert:
     """A new alert with its outbox rows, or, while the connection's last alert still waits for
     the flapping window, that alert brought up to date (one more status change counted)."""
+    with transaction.atomic():  # the caller's transaction, or one of its own when called alone
+        return _queue_in_transaction(
+            kind=kind,
+            connection_id=connection_id,
+            connection_name=connection_name,
+            connection_type=connection_type,
+            status_message=status_message,
+            changed_at=changed_at,
+            error_since=error_since,
+        )
+
+
+def _queue_in_transaction(
+    *,
+    kind: Alert.Kind,
+    connection_id: str,
+    connection_name: str,
+    connection_type: str,
+    status_message: str,
+    changed_at: datetime,
+    error_since: datetime | None,
+) -> Alert:
     now = timezone.now()
     alerts = Alert.objects.filter(faraday_connection_id=connection_id)
     held = alerts.filter(send_after__gt=now).select_for_update().first()
