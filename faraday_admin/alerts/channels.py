@@ -100,7 +100,8 @@ def email_description() -> str:
     """Where email goes, in words, without the SMTP password or user name."""
     backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
     if backend == "smtp":
-        return f"SMTP server {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+        port = f":{settings.EMAIL_PORT}" if settings.EMAIL_PORT else ""
+        return f"SMTP server {settings.EMAIL_HOST}{port}"
     if backend == "console":
         return "Printed in the app's log (console backend: nothing is really sent)"
     return f"Django's {backend} email backend"
