@@ -25,7 +25,7 @@ from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import crypto, roles
 from faraday_admin.history.models import StatusChange
 from faraday_admin.history.services import sweep_run
-from faraday_admin.simulator.engine import seed_demo_data
+from faraday_admin.simulator.engine import break_connection, seed_demo_data
 from faraday_admin.simulator.models import SimulatedWebhookEndpoint, SimulatedWebhookEvent
 from tests.alerts.conftest import record_creation, user_with_email
 
@@ -224,3 +224,21 @@ def test_the_demo_receiver_refuses_unsigned_and_replayed_posts(alert_settings):
     assert _post(DEMO_HOOK, body, headers).status_code == 200
     assert _post(DEMO_HOOK, body, headers).status_code == 409
     assert DemoReceivedAlert.objects.count() == 1
+
+
+def test_the_sweep_alone_finds_a_break_and_the_creator_hears_of_it(alert_settings, mailoutbox):
+    """No webhook registered: the sweep is the safety net."""
+    seed_demo_data()
+    creator = user_with_email(roles.ONBOARDER, "olga")
+    sweep_run()
+    postgres = StatusChange.objects.get(connection_type="postgres")
+    record_creation(creator, connection_id=postgres.faraday_connection_id)
+    break_connection(postgres.faraday_connection_id)
+
+    sweep_run()
+    call_command("send_alerts")
+
+    [message] = mailoutbox
+    assert message.to == ["olga@example.com"]
+    assert message.subject == f"Connection {postgres.connection_name} stopped working"
+    assert "broken on purpose in demo mode" in message.body
