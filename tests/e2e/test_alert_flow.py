@@ -8,9 +8,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from faraday_admin.alerts.models import DemoReceivedAlert
 from faraday_admin.core import roles
 from tests.e2e.conftest import finish_check, log_in
 from tests.e2e.flows import create_postgres
+from tests.e2e.test_accessibility import assert_no_serious_violations
 from tests.web.conftest import make_role_user
 
 pytestmark = pytest.mark.e2e
@@ -55,3 +57,25 @@ def test_a_broken_connection_reaches_the_demo_receiver_with_a_link_back(
     [email] = mailoutbox
     assert email.to == ["alice@example.com"]
     assert email.subject == "Connection Alerts – Shop database stopped working"
+
+
+def test_the_alerts_pages_have_no_serious_accessibility_violations(
+    csp_bypassed_page, live_server, e2e_settings, axe_source, artifacts
+):
+    e2e_settings.APP_PUBLIC_URL = live_server.url
+    DemoReceivedAlert.objects.create(
+        webhook_id="alert_1_1",
+        event_type="connection.errored",
+        connection_name="Shop database",
+        text="The Faraday connection “Shop database” stopped working.",
+        link=f"{live_server.url}/connections/5e0dfa56-2d52-4c06-a870-bc79c71e86a3/",
+    )
+    page = csp_bypassed_page
+    log_in(page, make_role_user(roles.ADMIN, "alice"), PASSWORD)
+    for path, step in (
+        ("/alerts/", "alerts-preferences"),
+        ("/alerts/demo-receiver/", "demo-receiver"),
+        ("/settings/", "settings-with-alerts"),
+    ):
+        page.goto(path)
+        assert_no_serious_violations(page, axe_source, artifacts, step)
