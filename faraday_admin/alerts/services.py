@@ -439,6 +439,18 @@ def faraday_webhook_remove(*, actor: AbstractBaseUser) -> bool:
     return True
 
 
+# Deliveries older than the 5-minute timestamp tolerance are refused anyway, so their ids need
+# not be kept longer than this to refuse a replay.
+REPLAY_MEMORY = timedelta(hours=1)
+
+
+def received_webhooks_prune() -> int:
+    """Forget webhook-ids too old to be replayed (see REPLAY_MEMORY); returns how many."""
+    cutoff = timezone.now() - REPLAY_MEMORY
+    deleted, _ = ReceivedWebhook.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
 def _accept_once(source: str, webhook_id: str) -> None:
     try:
         with transaction.atomic():

@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 
 from faraday_admin.catalog.api_models import get_api_models
@@ -714,6 +715,18 @@ def break_connection(connection_id: str, *, clock: Callable[[], datetime] | None
 def send_due_events(http: httpx.Client, *, clock: Callable[[], datetime] | None = None) -> int:
     """Deliver the webhook events that are due (see webhooks.deliver_due_events)."""
     return webhooks.deliver_due_events(http, account_id=ACCOUNT_ID, clock=clock or now)
+
+
+def send_events_until(stop: threading.Event, http: httpx.Client, *, every: float = 1.0) -> None:
+    """The standalone simulator's sender: due events go out every `every` seconds until
+    `stop` is set. A database hiccup is logged and the next round tries again."""
+    while not stop.wait(every):
+        try:
+            send_due_events(http)
+        except DatabaseError:
+            logger.exception("simulator events not sent this round")
+        finally:
+            close_old_connections()
 
 
 def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:

@@ -21,6 +21,7 @@ from faraday_admin.alerts.models import (
     DemoReceivedAlert,
     FaradayWebhookEndpoint,
 )
+from faraday_admin.alerts.services import received_webhooks_prune
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import crypto, roles
 from faraday_admin.history.models import StatusChange
@@ -242,3 +243,14 @@ def test_the_sweep_alone_finds_a_break_and_the_creator_hears_of_it(alert_setting
     assert message.to == ["olga@example.com"]
     assert message.subject == f"Connection {postgres.connection_name} stopped working"
     assert "broken on purpose in demo mode" in message.body
+
+
+def test_webhook_ids_are_forgotten_once_too_old_to_replay(registered, refreshed, clock):
+    body = _event()
+    headers = _signed(body, msg_id="msg_old")
+    assert _post(FARADAY_HOOK, body, headers).status_code == 200
+
+    clock.advance(minutes=59)
+    assert received_webhooks_prune() == 0
+    clock.advance(minutes=2)
+    assert received_webhooks_prune() == 1

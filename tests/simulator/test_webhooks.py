@@ -2,6 +2,8 @@
 library (the simulator signs with its own HMAC, so this is an independent check)."""
 
 import json
+import threading
+import time
 
 import httpx
 import pytest
@@ -9,6 +11,7 @@ from standardwebhooks.webhooks import Webhook
 
 from faraday_admin.simulator import engine
 from faraday_admin.simulator.models import SimulatedWebhookEvent
+from tests.simulator.conftest import Api
 from tests.simulator.samples import postgres
 
 URL = "https://admin.example.com/alerts/faraday-webhook/"
@@ -170,3 +173,26 @@ def test_events_go_only_to_endpoints_enabled_for_their_type(api, clock):
 def test_a_managed_or_unknown_connection_cannot_be_broken(api):
     assert engine.break_connection("not-a-uuid") is False
     assert engine.break_connection("5e0dfa56-2d52-4c06-a870-bc79c71e86a3") is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_standalone_sender_sends_due_events_until_stopped(settings):
+    settings.FARADAY_SIMULATOR_CYCLE_SECONDS = 10.0
+    api = Api()
+    _register(api)
+    connection = api.create()
+    engine.break_connection(connection["id"])
+    receiver = Receiver()
+    stop = threading.Event()
+    sender = threading.Thread(
+        target=engine.send_events_until, args=(stop, receiver.client()), kwargs={"every": 0.05}
+    )
+    sender.start()
+    deadline = time.monotonic() + 5
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    sender.join(timeout=5)
+
+    assert not sender.is_alive()
+    assert [json.loads(r.content)["type"] for r in receiver.requests] == ["resource.errored"]

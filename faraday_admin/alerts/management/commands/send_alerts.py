@@ -38,6 +38,7 @@ class Command(BaseCommand):
         # Demo mode: the simulator's due webhook events go out first (to this app's receiver).
         upstream.demo_send_simulator_events()
         result = services.alerts_send(limit=limit)
+        services.received_webhooks_prune()
         self.stdout.write(
             f"Sent {result.sent}, will retry {result.retrying}, gave up on {result.failed}."
         )
