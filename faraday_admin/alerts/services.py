@@ -77,6 +77,8 @@ def _add_deliveries(alert: Alert) -> None:
     AlertDelivery.objects.bulk_create(rows)
 
 
+# Its own transaction when called alone; a savepoint in the caller's (history's) otherwise.
+@transaction.atomic
 def _queue(
     *,
     kind: Alert.Kind,
@@ -89,28 +91,6 @@ def _queue(
 ) -> Alert:
     """A new alert with its outbox rows, or, while the connection's last alert still waits for
     the flapping window, that alert brought up to date (one more status change counted)."""
-    with transaction.atomic():  # the caller's transaction, or one of its own when called alone
-        return _queue_in_transaction(
-            kind=kind,
-            connection_id=connection_id,
-            connection_name=connection_name,
-            connection_type=connection_type,
-            status_message=status_message,
-            changed_at=changed_at,
-            error_since=error_since,
-        )
-
-
-def _queue_in_transaction(
-    *,
-    kind: Alert.Kind,
-    connection_id: str,
-    connection_name: str,
-    connection_type: str,
-    status_message: str,
-    changed_at: datetime,
-    error_since: datetime | None,
-) -> Alert:
     now = timezone.now()
     alerts = Alert.objects.filter(faraday_connection_id=connection_id)
     held = alerts.filter(send_after__gt=now).select_for_update().first()
@@ -152,10 +132,15 @@ def alert_for_status_change(*, change) -> Alert | None:
     """Queue the alert a recorded status change calls for (history's StatusChange), if any:
     into error from another status (not first sight) is "stopped working"; ready after people
     were told it broke is "works again". Call inside the transaction that recorded it."""
-    told = _last_told(change.faraday_connection_id)
+    # Cheapest test first: a sweep's first sight of 1,000 connections sends 1,000 changes.
     if change.to_status == "error" and change.from_status not in ("", "error"):
         kind = Alert.Kind.BROKE
-    elif change.to_status == "ready" and told in (Alert.Kind.BROKE, Alert.Kind.STILL_IN_ERROR):
+    elif (
+        change.to_status == "ready"
+        and change.from_status
+        and _last_told(change.faraday_connection_id)
+        in (Alert.Kind.BROKE, Alert.Kind.STILL_IN_ERROR)
+    ):
         kind = Alert.Kind.RECOVERED
     else:
         return None
@@ -186,17 +171,16 @@ def alert_for_still_in_error(
         faraday_connection_id=connection_id, kind=Alert.Kind.STILL_IN_ERROR, error_since=since
     ).exists():
         return None
-    try:
-        with transaction.atomic():  # a savepoint: a racing sweep's row must not undo the caller
-            return _queue(
-                kind=Alert.Kind.STILL_IN_ERROR,
-                connection_id=connection_id,
-                connection_name=connection_name,
-                connection_type=connection_type,
-                status_message=status_message,
-                changed_at=observed_at,
-                error_since=since,
-            )
+    try:  # _queue's own savepoint: a racing sweep's row must not undo the caller
+        return _queue(
+            kind=Alert.Kind.STILL_IN_ERROR,
+            connection_id=connection_id,
+            connection_name=connection_name,
+            connection_type=connection_type,
+            status_message=status_message,
+            changed_at=observed_at,
+            error_since=since,
+        )
     except IntegrityError:
         return None
 
