@@ -61,6 +61,18 @@ HANDOFF_RATE_LIMIT_PER_MINUTE = env.int("HANDOFF_RATE_LIMIT_PER_MINUTE", default
 HANDOFF_EMAIL = env.bool("HANDOFF_EMAIL", default=False)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+# Alerts (README, "Alerts"): where they go besides email (EMAIL_URL above), all optional.
+# APP_PUBLIC_URL is the address people open the app at (links in alerts, and the address
+# Faraday's webhooks are registered for). ALERTS_WEBHOOK_SECRET is a Standard Webhooks
+# `whsec_` key that signs the generic webhook. At most one alert per connection per
+# ALERTS_COLLAPSE_MINUTES; a delivery is given up after ALERTS_MAX_ATTEMPTS tries.
+APP_PUBLIC_URL = env("APP_PUBLIC_URL", default="")
+ALERTS_SLACK_WEBHOOK_URL = env("ALERTS_SLACK_WEBHOOK_URL", default="")
+ALERTS_TEAMS_WEBHOOK_URL = env("ALERTS_TEAMS_WEBHOOK_URL", default="")
+ALERTS_WEBHOOK_URL = env("ALERTS_WEBHOOK_URL", default="")
+ALERTS_WEBHOOK_SECRET = env("ALERTS_WEBHOOK_SECRET", default="")
+ALERTS_COLLAPSE_MINUTES = env.int("ALERTS_COLLAPSE_MINUTES", default=15)
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=6)
 # Fernet key for the stored Faraday key; derived from SECRET_KEY when not set.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 
@@ -83,6 +95,7 @@ INSTALLED_APPS = [
     "faraday_admin.connections",
     "faraday_admin.audit",
     "faraday_admin.history",
+    "faraday_admin.alerts",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("settings/", include("faraday_admin.core.urls")),
     path("connections/", include("faraday_admin.connections.urls")),
     path("audit/", include("faraday_admin.audit.urls")),
+    path("alerts/", include("faraday_admin.alerts.urls")),
     path("handoff/", include("faraday_admin.connections.handoff_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -51,6 +51,11 @@ def _read_failed(data: Mapping[str, Any]) -> str:
     return f"{text} (network fault: {data['network']})" if data.get("network") else text
 
 
+def _webhook_endpoint(data: Mapping[str, Any]) -> str:
+    endpoint = f"endpoint {data['endpoint']}" if data.get("endpoint") else ""
+    return " for ".join(part for part in (endpoint, data.get("url", "")) if part)
+
+
 WORDS: dict[str, Words] = {
     "pending": lambda d: "sent, outcome pending",
     "network_fault": lambda d: f"network fault: {d.get('kind', '')}",
@@ -84,6 +89,13 @@ WORDS: dict[str, Words] = {
     "no_key_to_test": lambda d: "no key to test",
     "key_tested": _key_tested,
     "sign_in_refused": _sign_in,
+    "alert_sent": lambda d: d.get("what", ""),
+    "alert_given_up": lambda d: (
+        f"{d.get('what', '')}; gave up after {d.get('attempts', '')} attempt(s): "
+        f"{d.get('reason', '')}"
+    ),
+    "no_public_url": lambda d: "not sent: APP_PUBLIC_URL is not set",
+    "webhook_endpoint": _webhook_endpoint,
     "revert": lambda d: f"revert of the edit recorded as audit entry {d.get('entry', '')}",
     "changed_outside": lambda d: "seen in Faraday: differs from what this app last saw",
     "outside_acknowledged": lambda d: (

@@ -23,6 +23,9 @@ class Action(models.TextChoices):
     # Seen in Faraday, not done here (the history app records it).
     CHANGED_OUTSIDE = "changed_outside", "Changed outside this app"
     OUTSIDE_ACKNOWLEDGE = "outside_ack", "Acknowledge a change made outside"
+    ALERT_SEND = "alert_send", "Send alert"
+    WEBHOOK_REGISTER = "webhook_register", "Register Faraday webhook"
+    WEBHOOK_REMOVE = "webhook_remove", "Remove Faraday webhook"
 
 
 class Outcome(models.TextChoices):
@@ -39,6 +42,8 @@ class Outcome(models.TextChoices):
     CONFIRMED_LATER = "confirmed_later", "Done (confirmed later from Faraday)"
     NOT_FOUND_LATER = "not_found_later", "Not done (checked later in Faraday)"
     UNCONFIRMED = "unconfirmed", "Sent, outcome unknown (check Faraday)"
+    # An alert this app gave up delivering after its last retry (or one no retry can help).
+    NOT_DELIVERED = "not_delivered", "Not delivered"
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -150,6 +150,28 @@ def demo_change_from_outside(connection_id: str, *, option=None, value=None) -> 
     return changed
 
 
+def demo_break_connection(connection_id: str) -> bool:
+    """Demo mode only: break the (simulated) connection now, as a changed password would.
+    False outside demo mode, or for a connection the simulator has not or that Faraday manages."""
+    if not current_setup().demo:
+        return False
+    return engine.break_connection(connection_id)
+
+
+@lru_cache(maxsize=1)
+def _events_http_client() -> httpx.Client:
+    # Short timeouts: a receiver that hangs must not hold up the demo action that sends.
+    return httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0))
+
+
+def demo_send_simulator_events(http: httpx.Client | None = None) -> int:
+    """Demo mode only: the simulator posts its due webhook events (signed) to the endpoints
+    registered with it, over `http` (the network by default). Returns how many were accepted."""
+    if not current_setup().demo:
+        return 0
+    return engine.send_due_events(http or _events_http_client())
+
+
 def get_faraday_client(
     setup: FaradaySetup | None = None, *, retry: RetryPolicy | None = None
 ) -> FaradayClient:

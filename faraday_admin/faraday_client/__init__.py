@@ -26,13 +26,21 @@ from faraday_admin.faraday_client.errors import (
     ValidationErrorItem,
     ValidationFailed,
 )
-from faraday_admin.faraday_client.models import Account, Connection, ContentsItem, ResourceRef
+from faraday_admin.faraday_client.models import (
+    WEBHOOK_EVENT_TYPES,
+    Account,
+    Connection,
+    ContentsItem,
+    ResourceRef,
+    WebhookEndpoint,
+)
 from faraday_admin.faraday_client.paths import path_segments
 from faraday_admin.faraday_client.retry import RetryPolicy
 
 __all__ = [
     "API_KEY_SHAPE",
     "USER_AGENT",
+    "WEBHOOK_EVENT_TYPES",
     "Account",
     "ApiError",
     "AuthFailed",
@@ -53,6 +61,7 @@ __all__ = [
     "ServerError",
     "ValidationErrorItem",
     "ValidationFailed",
+    "WebhookEndpoint",
     "build_http_client",
     "path_segments",
 ]

@@ -25,6 +25,7 @@ from faraday_admin.faraday_client.models import (
     Account,
     Connection,
     ResourceRef,
+    WebhookEndpoint,
     parse_connections,
     parse_list,
 )
@@ -259,6 +260,59 @@ class FaradayClient:
         """
         return self._call("GET", "/accounts/current", Account.from_json)
 
+    # Webhook endpoints
+
+    def list_webhook_endpoints(self) -> list[WebhookEndpoint]:
+        """Return the account's webhook endpoints (without their secrets). Raises FaradayError."""
+        return self._call(
+            "GET",
+            "/webhook_endpoints",
+            partial(parse_list, parse_item=WebhookEndpoint.from_json, what="webhook endpoints"),
+        )
+
+    def get_webhook_endpoint(self, endpoint_id: str) -> WebhookEndpoint:
+        """Return one endpoint. Raises NotFound when it does not exist, or FaradayError."""
+        return self._call("GET", _webhook_path(endpoint_id), WebhookEndpoint.from_json)
+
+    def create_webhook_endpoint(
+        self, *, url: str, enabled_events: Sequence[str]
+    ) -> WebhookEndpoint:
+        """Register `url` for `enabled_events`; the answer carries the signing secret, which
+        Faraday shows only this once. Raises ValidationFailed or FaradayError."""
+        body = {"url": url, "enabled_events": _id_list(enabled_events, "enabled_events")}
+        return self._call("POST", "/webhook_endpoints", WebhookEndpoint.from_json, body=body)
+
+    def update_webhook_endpoint(
+        self,
+        endpoint_id: str,
+        *,
+        url: str | None = None,
+        enabled_events: Sequence[str] | None = None,
+        status: str | None = None,
+    ) -> WebhookEndpoint:
+        """Merge-patch the given fields only. Raises ValueError when none is given;
+        ValidationFailed, NotFound or FaradayError."""
+        body: dict[str, Any] = {}
+        if url is not None:
+            body["url"] = url
+        if enabled_events is not None:
+            body["enabled_events"] = _id_list(enabled_events, "enabled_events")
+        if status is not None:
+            body["status"] = status
+        if not body:
+            raise ValueError("update_webhook_endpoint needs url, enabled_events and/or status")
+        return self._call(
+            "PATCH",
+            _webhook_path(endpoint_id),
+            WebhookEndpoint.from_json,
+            body=body,
+            media_type=MERGE_PATCH,
+        )
+
+    def delete_webhook_endpoint(self, endpoint_id: str) -> None:
+        """Delete the endpoint. Raises NotFound or FaradayError."""
+        self._send("DELETE", _webhook_path(endpoint_id))
+
     # Plumbing
 
     def _call(
@@ -406,13 +460,21 @@ def _log(method: str, path: str, outcome: int | str, started: float, attempt: in
 
 
 def _connection_path(connection_id: str, *rest: str) -> str:
-    if not connection_id:
-        raise ValueError("connection_id must not be empty")
-    segment = quote(connection_id, safe="")
+    return _resource_path("/connections", connection_id, "connection_id", *rest)
+
+
+def _webhook_path(endpoint_id: str) -> str:
+    return _resource_path("/webhook_endpoints", endpoint_id, "endpoint_id")
+
+
+def _resource_path(collection: str, resource_id: str, name: str, *rest: str) -> str:
+    if not resource_id:
+        raise ValueError(f"{name} must not be empty")
+    segment = quote(resource_id, safe="")
     # httpx resolves "." and ".." segments away, which would aim the request at another path.
     if segment in {".", ".."}:
         segment = segment.replace(".", "%2E")
-    return "/".join(["/connections", segment, *rest])
+    return "/".join([collection, segment, *rest])
 
 
 def _id_list(values: Sequence[str], name: str) -> list[str]:

@@ -170,6 +170,41 @@ class Account:
         )
 
 
+WEBHOOK_EVENT_TYPES = ("resource.errored", "resource.ready_with_update")
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """Where Faraday posts its events. `secret` (the `whsec_` signing key) comes only in the
+    answer to a create; repr leaves it out."""
+
+    id: str
+    url: str
+    enabled_events: tuple[str, ...]
+    status: str
+    secret: str | None = field(repr=False, default=None)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> WebhookEndpoint:
+        """Return the endpoint; raises BadResponse without an id, url, status or event list."""
+        what = "webhook endpoint"
+        fields = _object(data, what)
+        events = fields.get("enabled_events")
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise BadResponse(f"{what} 'enabled_events' is not a list of strings")
+        return cls(
+            id=_required_id(fields, what),
+            url=_required_str(fields, "url", what),
+            enabled_events=tuple(events),
+            status=_required_str(fields, "status", what),
+            secret=_optional_str(fields, "secret", what),
+            created_at=_optional_datetime(fields, "created_at", what),
+            updated_at=_optional_datetime(fields, "updated_at", what),
+        )
+
+
 class _WireContentsItem(msgspec.Struct):
     name: str
     row_count: int | None = None

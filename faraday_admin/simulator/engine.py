@@ -18,21 +18,28 @@ import json
 import logging
 import re
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
 
+from faraday_admin.catalog.api_models import get_api_models
 from faraday_admin.catalog.loader import KEY_PAIR_TYPES, get_catalog
-from faraday_admin.simulator import lifecycle
-from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
+from faraday_admin.simulator import lifecycle, webhooks
+from faraday_admin.simulator.models import (
+    SimulatedConnection,
+    SimulatedDependent,
+    SimulatedWebhookEndpoint,
+)
 from faraday_admin.simulator.validation import (
     Problem,
     check_connection,
@@ -272,6 +279,7 @@ def _create_connection(call: _Call) -> SimResponse:
         last_updated_config_at=at,
         public_key=new_public_key(options["type"]),
     )
+    webhooks.cycle_started(connection, call.cycle_seconds)
     return _json_response(201, call.render(connection))
 
 
@@ -319,13 +327,16 @@ def _patch_connection(call: _Call, connection_id: str) -> SimResponse:
         options = normalize_options(document["options"])
         if document["name"] == connection.name and options == connection.options:
             return _json_response(200, call.render(connection))
-        if options != connection.options:
+        restarted = options != connection.options
+        if restarted:
             call.restart_cycle(connection)
             connection.options = options
             connection.last_updated_config_at = call.at
         connection.name = document["name"]
         connection.updated_at = call.at
         connection.save()
+        if restarted:
+            webhooks.cycle_started(connection, call.cycle_seconds)
     return _json_response(200, call.render(connection))
 
 
@@ -426,6 +437,7 @@ def _force_update(call: _Call, connection_id: str) -> SimResponse:
         connection = _find(connection_id, lock=True)
         call.restart_cycle(connection)
         connection.save()
+        webhooks.cycle_started(connection, call.cycle_seconds)
     return _no_content()
 
 
@@ -467,6 +479,7 @@ def _rotate_credentials(call: _Call, connection_id: str) -> SimResponse:
         connection.last_updated_config_at = call.at
         connection.updated_at = call.at
         connection.save()
+        webhooks.cycle_started(connection, call.cycle_seconds)
     return _json_response(200, call.render(connection))
 
 
@@ -507,7 +520,87 @@ def _current_account(call: _Call) -> SimResponse:
     )
 
 
+def _render_endpoint(endpoint: SimulatedWebhookEndpoint, *, with_secret: bool) -> dict[str, Any]:
+    data = {
+        "id": str(endpoint.id),
+        "url": endpoint.url,
+        "enabled_events": endpoint.enabled_events,
+        "status": endpoint.status,
+        "created_at": _timestamp(endpoint.created_at),
+        "updated_at": _timestamp(endpoint.updated_at),
+    }
+    if with_secret:  # Faraday shows the signing secret once, in the answer to the create
+        data["secret"] = endpoint.secret
+    return data
+
+
+def _check_endpoint(document: dict[str, Any], model: str) -> None:
+    problems = [
+        Problem(problem.path, problem.message, problem.keyword)
+        for problem in get_api_models().problems(document, model)
+    ]
+    url = document.get("url")
+    if isinstance(url, str):
+        parsed = httpx.URL(url) if url.isascii() and " " not in url else None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+            problems.append(Problem("/url", 'must match format "uri"', "format"))
+    if problems:
+        raise _validation_failed(problems)
+
+
+def _find_endpoint(endpoint_id: str) -> SimulatedWebhookEndpoint:
+    try:
+        key = uuid.UUID(endpoint_id)
+    except ValueError:
+        key = None
+    endpoint = SimulatedWebhookEndpoint.objects.filter(pk=key).first() if key else None
+    if endpoint is None:
+        raise _ApiError(404, "NOT_FOUND", f"No webhook endpoint with id {endpoint_id} exists.")
+    return endpoint
+
+
+def _list_endpoints(call: _Call) -> SimResponse:
+    endpoints = SimulatedWebhookEndpoint.objects.all()
+    return _json_response(200, [_render_endpoint(e, with_secret=False) for e in endpoints])
+
+
+def _create_endpoint(call: _Call) -> SimResponse:
+    document = _json_object(call.body)
+    _check_endpoint(document, "WebhookEndpointPost")
+    endpoint = SimulatedWebhookEndpoint.objects.create(
+        url=document["url"],
+        enabled_events=document["enabled_events"],
+        secret=webhooks.new_secret(),
+        created_at=call.at,
+        updated_at=call.at,
+    )
+    return _json_response(201, _render_endpoint(endpoint, with_secret=True))
+
+
+def _get_endpoint(call: _Call, endpoint_id: str) -> SimResponse:
+    return _json_response(200, _render_endpoint(_find_endpoint(endpoint_id), with_secret=False))
+
+
+def _patch_endpoint(call: _Call, endpoint_id: str) -> SimResponse:
+    _require_merge_patch(call)
+    endpoint = _find_endpoint(endpoint_id)
+    patch = _json_object(call.body)
+    _check_endpoint(patch, "WebhookEndpointMergePatch")
+    for member in ("url", "enabled_events", "status"):
+        if member in patch:
+            setattr(endpoint, member, patch[member])
+    endpoint.updated_at = call.at
+    endpoint.save()
+    return _json_response(200, _render_endpoint(endpoint, with_secret=False))
+
+
+def _delete_endpoint(call: _Call, endpoint_id: str) -> SimResponse:
+    _find_endpoint(endpoint_id).delete()
+    return _no_content()
+
+
 _ID = r"(?P<connection_id>[^/]+)"
+_ENDPOINT = r"(?P<endpoint_id>[^/]+)"
 _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., SimResponse]]] = [
     (method, re.compile(pattern), handler)
     for method, pattern, handler in (
@@ -523,6 +616,11 @@ _ROUTES: list[tuple[str, re.Pattern[str], Callable[..., SimResponse]]] = [
         ("GET", rf"/connections/{_ID}/datasets", _datasets),
         ("GET", rf"/connections/{_ID}/targets", _targets),
         ("GET", r"/accounts/current", _current_account),
+        ("GET", r"/webhook_endpoints", _list_endpoints),
+        ("POST", r"/webhook_endpoints", _create_endpoint),
+        ("GET", rf"/webhook_endpoints/{_ENDPOINT}", _get_endpoint),
+        ("PATCH", rf"/webhook_endpoints/{_ENDPOINT}", _patch_endpoint),
+        ("DELETE", rf"/webhook_endpoints/{_ENDPOINT}", _delete_endpoint),
     )
 ]
 
@@ -592,6 +690,43 @@ def install_public_key(connection_id: str, *, clock: Callable[[], datetime] | No
         pk=key, options__type__in=list(PUBLIC_KEY_OPTIONS)
     ).update(key_installed_at=(clock or now)())
     return installed == 1
+
+
+def break_connection(connection_id: str, *, clock: Callable[[], datetime] | None = None) -> bool:
+    """Demo stand-in for a connection breaking on the customer's side (a password changed):
+    it reads as `error` from now until a new check starts, and an errored event is due at
+    once. False when there is no such connection, or Faraday manages it."""
+    try:
+        key = uuid.UUID(str(connection_id))
+    except ValueError:
+        return False
+    with transaction.atomic():
+        connection = (
+            SimulatedConnection.objects.select_for_update().filter(pk=key, managed=False).first()
+        )
+        if connection is None:
+            return False
+        connection.broken_at = (clock or now)()
+        connection.save(update_fields=["broken_at"])
+        webhooks.connection_broke(connection)
+    return True
+
+
+def send_due_events(http: httpx.Client, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Deliver the webhook events that are due (see webhooks.deliver_due_events)."""
+    return webhooks.deliver_due_events(http, account_id=ACCOUNT_ID, clock=clock or now)
+
+
+def send_events_until(stop: threading.Event, http: httpx.Client, *, every: float = 1.0) -> None:
+    """The standalone simulator's sender: due events go out every `every` seconds until
+    `stop` is set. A database hiccup is logged and the next round tries again."""
+    while not stop.wait(every):
+        try:
+            send_due_events(http)
+        except DatabaseError:
+            logger.exception("simulator events not sent this round")
+        finally:
+            close_old_connections()
 
 
 def seed_demo_data(*, clock: Callable[[], datetime] | None = None) -> bool:
@@ -719,10 +854,14 @@ def change_from_outside(
         else:
             before = connection.options.get(option)
             connection.options = {**connection.options, option: value}
-            lifecycle.carry_over(connection, at, float(settings.FARADAY_SIMULATOR_CYCLE_SECONDS))
+            cycle_seconds = float(settings.FARADAY_SIMULATOR_CYCLE_SECONDS)
+            lifecycle.carry_over(connection, at, cycle_seconds)
             connection.cycle_started_at = at
             connection.last_updated_config_at = at
             said = f"{option}: {before} → {value}"
         connection.updated_at = at
         connection.save()
+        if option is not None:
+            # A new check starts, as in Faraday: its end is announced like any other check's.
+            webhooks.cycle_started(connection, cycle_seconds)
     return said

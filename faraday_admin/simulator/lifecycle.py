@@ -90,6 +90,20 @@ def failure_for(options: dict[str, Any]) -> Failure | None:
     return None
 
 
+# The demo's "break this connection": what Faraday says until a new check starts.
+BROKEN = Failure(
+    "Faraday could not sign in to this connection: the server refused the user name and "
+    "password (broken on purpose in demo mode; a force update checks it again).",
+    "Sign-in refused",
+)
+
+
+def broken_since(connection) -> datetime | None:
+    """When the demo broke the connection, while the current cycle started before that."""
+    broken = getattr(connection, "broken_at", None)
+    return broken if broken is not None and broken >= connection.cycle_started_at else None
+
+
 def _phase_starts(cycle_started_at: datetime, cycle_seconds: float) -> dict[str, datetime]:
     return {
         name: cycle_started_at + timedelta(seconds=cycle_seconds * fraction)
@@ -155,6 +169,17 @@ def contents_for(connection) -> list[Any]:
 
 def snapshot(connection, at: datetime, cycle_seconds: float) -> Snapshot:
     """The connection's observable state at `at`."""
+    broken = broken_since(connection)
+    if broken is not None and at >= broken:
+        return Snapshot(
+            status="error",
+            status_changed_at=broken,
+            status_error=BROKEN.status_error,
+            contents=[],
+            contents_error=BROKEN.contents_error,
+            last_read_input_at=connection.last_read_input_at,
+            last_updated_output_at=connection.last_updated_output_at,
+        )
     starts = _phase_starts(connection.cycle_started_at, max(cycle_seconds, 0.0))
     # A clock behind cycle_started_at (another process's) still reads as "new".
     phase = next((name for name, _ in reversed(PHASES) if at >= starts[name]), "new")

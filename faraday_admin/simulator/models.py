@@ -29,6 +29,8 @@ class SimulatedConnection(models.Model):
     # When the customer installed that key on their side (a demo button stands in for them); a
     # cycle that started before then still fails to sign in. A new key starts uninstalled.
     key_installed_at = models.DateTimeField(null=True, blank=True)
+    # Demo "break this connection": in error from then until a new cycle starts.
+    broken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -58,3 +60,42 @@ class SimulatedDependent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SimulatedWebhookEndpoint(models.Model):
+    """A registered receiver of Faraday's events. The signing secret is kept as such: the
+    simulator signs with it, as Faraday does (demo data only)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    url = models.TextField()
+    enabled_events = models.JSONField(default=list)
+    status = models.CharField(max_length=10, default="enabled")
+    secret = models.TextField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class SimulatedWebhookEvent(models.Model):
+    """One event for one endpoint, sent once it is due (a cycle's end, or at once)."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    endpoint = models.ForeignKey(
+        SimulatedWebhookEndpoint, on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(max_length=40)
+    resource_id = models.CharField(max_length=64, db_index=True)
+    due_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.resource_id}"

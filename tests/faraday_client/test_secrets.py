@@ -194,6 +194,7 @@ def test_package_exports_exactly_its_public_names() -> None:
         [
             "API_KEY_SHAPE",
             "USER_AGENT",
+            "WEBHOOK_EVENT_TYPES",
             "Account",
             "ApiError",
             "AuthFailed",
@@ -214,6 +215,7 @@ def test_package_exports_exactly_its_public_names() -> None:
             "ServerError",
             "ValidationErrorItem",
             "ValidationFailed",
+            "WebhookEndpoint",
             "build_http_client",
             "path_segments",
         ]

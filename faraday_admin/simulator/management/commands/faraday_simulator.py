@@ -1,9 +1,12 @@
 """`manage.py faraday_simulator`: Faraday's connections API, simulated, over real HTTP."""
 
+import threading
+
+import httpx
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
-from faraday_admin.simulator.engine import seed_demo_data
+from faraday_admin.simulator.engine import seed_demo_data, send_events_until
 from faraday_admin.simulator.models import SimulatedConnection
 from faraday_admin.simulator.wsgi import make_server, server_url
 
@@ -40,9 +43,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Faraday simulator listening on {url}")
         self.stdout.write(f"Use FARADAY_API_URL={url} (any API key except 'expired', 'forbidden').")
         self.stdout.flush()
+        # Webhook events (signed) go out to the registered endpoints as they fall due.
+        stop = threading.Event()
+        events = httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0))
+        sender = threading.Thread(target=send_events_until, args=(stop, events), daemon=True)
+        sender.start()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
         finally:
+            stop.set()
+            sender.join(timeout=10)
+            events.close()
             server.server_close()
