@@ -188,6 +188,9 @@ def test_revert_shows_the_patch_and_sends_exactly_it(client_for, faraday_router)
     revert = AuditEntry.objects.filter(action=Action.EDIT).order_by("-id").first()
     assert revert.outcome == Outcome.SUCCESS
     assert f"audit entry {entry.pk}" in revert.detail_text
+    # The History tab words the stored code the same way.
+    history_page = admin.get(f"{PATH}/history/").content.decode()
+    assert f"revert of the edit recorded as audit entry {entry.pk}" in history_page
     assert revert.changes[0] == {
         "field": "host",
         "label": "Host",
