@@ -111,7 +111,10 @@ def test_register_without_a_public_address_sends_nothing_and_says_why(alert_sett
     assert "set APP_PUBLIC_URL" in response.content.decode()
     assert not SimulatedWebhookEndpoint.objects.exists()
     row = AuditEntry.objects.get(action=Action.WEBHOOK_REGISTER)
-    assert (row.outcome, row.detail_text) == (Outcome.REJECTED, "not sent: APP_PUBLIC_URL is not set")
+    assert (row.outcome, row.detail_text) == (
+        Outcome.REJECTED,
+        "not sent: APP_PUBLIC_URL is not set",
+    )
 
 
 def test_a_register_faraday_refuses_is_audited_and_worded(live_mode):

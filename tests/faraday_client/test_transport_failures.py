@@ -18,7 +18,7 @@ from faraday_admin.faraday_client import (
     RetryPolicy,
     build_http_client,
 )
-from tests.faraday_client.payloads import API_KEY, BASE_URL, CONNECTION_ID, connection_json
+from tests.payloads import API_KEY, BASE_URL, CONNECTION_ID, connection_json
 
 CONNECTION_PATH = f"/connections/{CONNECTION_ID}"
 NO_RETRY = RetryPolicy(max_retries=0)

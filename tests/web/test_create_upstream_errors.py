@@ -7,8 +7,8 @@ import pytest
 
 from faraday_admin.audit.models import AuditEntry, Outcome
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
+from tests.payloads import ERROR_ID, api_error, error_json
 from tests.web.create_helpers import CREATE_URL, HTMX, mysql_submission
-from tests.web.fake_faraday import ERROR_ID, api_error, error_json
 from tests.web.html import is_partial, parse
 
 PASSWORD = "pw-4b7a-valid"

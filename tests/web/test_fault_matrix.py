@@ -37,11 +37,11 @@ from faraday_admin.faraday_client import (
     ServerError,
     ValidationFailed,
 )
+from tests.payloads import CONNECTION_ID, ERROR_ID, api_error
+from tests.payloads import listed_connection_json as listed_connection
 from tests.web.create_helpers import CREATE_URL, HTMX, catalog_type, form_data, issue_token
-from tests.web.fake_faraday import ERROR_ID, api_error
 from tests.web.html import field_errors, form_errors, is_partial, parse
-from tests.web.list_helpers import CONNECTION_ID, serve_detail
-from tests.web.list_helpers import connection_json as listed_connection
+from tests.web.list_helpers import serve_detail
 
 PASSWORD = "pw-SECRET-4b7a-never-shown"
 TYPE = "mysql"

@@ -6,8 +6,8 @@ import html
 import pytest
 from django.urls import reverse
 
+from tests.payloads import ERROR_ID
 from tests.web.create_helpers import CANARY, CREATE_URL, HTMX, mysql_submission
-from tests.web.fake_faraday import ERROR_ID
 from tests.web.test_create_upstream_errors import FAILURES
 
 FIXERS = {
@@ -65,7 +65,7 @@ def test_every_create_failure_says_who_fixes_it_with_a_message_without_the_passw
 
 
 def test_an_admin_reading_an_admin_error_is_told_it_is_them(client, create_faraday, admin_user):
-    from tests.web.fake_faraday import api_error
+    from tests.payloads import api_error
 
     client.force_login(admin_user)
     create_faraday.answer_create(api_error(401, "EXPIRED_API_KEY"))
@@ -95,13 +95,14 @@ def test_a_missing_role_says_an_admin_fixes_it_with_a_message(client_for):
 def test_a_status_error_on_the_detail_page_says_your_it_team_with_the_specifics(
     client, viewer, faraday_router
 ):
-    from tests.web.list_helpers import connection_json, serve_detail
+    from tests.payloads import listed_connection_json
+    from tests.web.list_helpers import serve_detail
     from tests.web.test_detail_page import DETAIL_URL
 
     client.force_login(viewer)
     serve_detail(
         faraday_router,
-        connection_json(
+        listed_connection_json(
             status="error",
             status_error="Password incorrect",
             options={"type": "postgres", "host": "db.example.com", "user": "fdy", "port": 5432},
@@ -116,11 +117,12 @@ def test_a_status_error_on_the_detail_page_says_your_it_team_with_the_specifics(
 def test_a_refusal_for_a_managed_connection_says_faraday_support(
     client, admin_user, faraday_router
 ):
-    from tests.web.list_helpers import connection_json, serve_detail
+    from tests.payloads import listed_connection_json
+    from tests.web.list_helpers import serve_detail
 
     client.force_login(admin_user)
-    serve_detail(faraday_router, {**connection_json(), "managed": True})
-    from tests.web.list_helpers import CONNECTION_ID
+    serve_detail(faraday_router, {**listed_connection_json(), "managed": True})
+    from tests.payloads import CONNECTION_ID
 
     body = html.unescape(
         client.get(reverse("connections:archive", args=[CONNECTION_ID])).content.decode()

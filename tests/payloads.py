@@ -1,8 +1,16 @@
-"""JSON bodies shaped like Faraday's answers, shared by the client tests."""
+"""Faraday's answers, built once for every test (client, web, history, alerts, contract).
+
+Bodies follow Faraday's current models (faraday_admin/catalog/faraday_models.json), so a change
+to them is made here and nowhere else. Plain functions: no Django, no fixtures.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import httpx
 
 BASE_URL = "https://api.faraday.test/v1"
 API_KEY = "fdy-test-key-0123456789"
@@ -110,14 +118,98 @@ def resource_ref_json(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def ref_json(ref_id: str, name: str, *, kind: str, archived: bool = False) -> dict[str, Any]:
+    """A dataset or target as Faraday lists a connection's dependents."""
+    archived_at = "2024-02-01T00:00:00Z" if archived else None
+    return resource_ref_json(id=ref_id, name=name, resource_type=kind, archived_at=archived_at)
+
+
 def error_json(
-    code: str | None,
-    note: str = "Something went wrong",
+    code: str | None = "INTERNAL_SERVER_ERROR",
+    note: str = "",
     *,
     validation_errors: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return Faraday's error body: {"error", "id", "note", "validationErrors"?}."""
-    data: dict[str, Any] = {"error": code, "id": ERROR_ID, "note": note}
+    """Return Faraday's error body: {"error", "id", "note", "validationErrors"?}; the note repeats
+    the code unless given."""
+    data: dict[str, Any] = {
+        "error": code,
+        "id": ERROR_ID,
+        "note": note or code or "Something went wrong",
+    }
     if validation_errors is not None:
         data["validationErrors"] = validation_errors
     return data
+
+
+def api_error(
+    status: int,
+    code: str,
+    *,
+    note: str = "",
+    validation_errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """Faraday's error answer: `error_json`'s body with this status (and headers)."""
+    body = error_json(code, note, validation_errors=validation_errors)
+    return httpx.Response(status, json=body, headers=headers)
+
+
+def created_json(
+    *,
+    name: str,
+    options: dict[str, Any],
+    connection_id: str | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A Connection resource as Faraday answers it right after creating it."""
+    moment = (created_at or datetime.now(UTC)).isoformat()
+    return new_connection_json(
+        moment, id=connection_id or str(uuid.uuid4()), name=name, options=options
+    )
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def listed_connection_json(
+    connection_id: str = CONNECTION_ID,
+    *,
+    name: str = "Warehouse",
+    type: str = "postgres",
+    options: dict[str, Any] | None = None,
+    status: str = "ready",
+    created_at: datetime | None = None,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A Connection as Faraday lists and reads it back: `connection_json` without the password
+    (Faraday echoes no secret), no contents, and an error text when the status is "error"."""
+    if options is None:
+        options = (
+            {key: value for key, value in POSTGRES_OPTIONS.items() if key != "password"}
+            if type == "postgres"
+            else {}
+        )
+    created = created_at or datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "id": connection_id,
+        "name": name,
+        "options": {"type": type, **options},
+        "status": status,
+        "status_error": "Connection refused by db.example.com" if status == "error" else None,
+        "contents": [],
+        "created_at": stamp(created),
+    }
+    return connection_json(**(fields | overrides))
+
+
+def many_connections(count: int, *, status: str = "ready") -> list[dict[str, Any]]:
+    """`count` listed connections named conn-0000…, the higher the number the newer."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    return [
+        listed_connection_json(
+            f"c-{i:04d}", name=f"conn-{i:04d}", status=status, created_at=start + timedelta(hours=i)
+        )
+        for i in range(count)
+    ]
