@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.payloads import ERROR_ID
 from tests.web.create_helpers import CANARY, CREATE_URL, HTMX, mysql_submission
-from tests.web.test_create_upstream_errors import FAILURES
+from tests.web.test_fault_matrix import FAULTS
 
 FIXERS = {
     "401-MISSING_API_KEY": "an admin of this app",
@@ -20,18 +20,31 @@ FIXERS = {
     "409-CONFLICT": "you",
     "400-BAD_REQUEST": "Faraday support",
     "500-INTERNAL_SERVER_ERROR": "Faraday support",
-    "502-html": "you",
-    "429-html": "you",
+    "502-html-body": "you",
+    "429-html-body": "you",
     "503-retry-after": "you",
     "429-retry-after": "you",
-    "201-malformed-json": "Faraday support",
+    "201-truncated-json": "Faraday support",
     "201-not-a-connection": "Faraday support",
-    "400-malformed-json": "Faraday support",
+    "400-truncated-json": "Faraday support",
     "connect-timeout": "an admin of this app",
     "refused": "an admin of this app",
     "read-timeout": "you",
+    "read-timeout-and-lookup-fails": "you",
+    "read-timeout-and-lookup-refused": "you",
     "broken-answer": "you",
+    "dns-failure": "an admin of this app",
+    "tls-failure": "an admin of this app",
+    "404-NOT_FOUND": "an admin of this app",
+    "500-without-code": "Faraday support",
+    "201-json-array": "Faraday support",
+    "400-json-array": "Faraday support",
+    "400-VALIDATION_FAILED": "you",
 }
+
+
+# The fault matrix's rows but its validation-path spellings (each one the same fault).
+FAILURES = [f for f in FAULTS if not f.id.startswith("validation-path-")]
 
 
 def test_the_expectations_cover_every_failure():
