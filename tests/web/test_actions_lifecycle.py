@@ -148,15 +148,17 @@ def test_confirmed_action_over_htmx_uses_hx_redirect(client, admin, faraday_rout
 
 DATASETS = [ref_json("d-1", "Orders dataset", kind="datasets")]
 TARGETS = [ref_json("t-1", "CRM export", kind="targets")]
-
-
-@pytest.mark.parametrize(
+# Archive and unarchive: the two actions that offer to cascade to dependents.
+each_cascading_action = pytest.mark.parametrize(
     ("action", "connection"),
     [
         ("archive", listed_connection_json()),
         ("unarchive", listed_connection_json(archived_at=ARCHIVED)),
     ],
 )
+
+
+@each_cascading_action
 def test_archive_confirmation_lists_dependents_and_offers_cascade_unticked(
     client, admin, faraday_router, action, connection
 ):
@@ -183,13 +185,7 @@ def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admi
     assert "No dataset or target uses this connection." in page.text
 
 
-@pytest.mark.parametrize(
-    ("action", "connection"),
-    [
-        ("archive", listed_connection_json()),
-        ("unarchive", listed_connection_json(archived_at=ARCHIVED)),
-    ],
-)
+@each_cascading_action
 @pytest.mark.parametrize(("form", "cascade"), [({}, False), ({"cascade": "on"}, True)])
 def test_archive_cascades_only_when_ticked(
     client, admin, faraday_router, action, connection, form, cascade
@@ -543,13 +539,7 @@ CASCADE_CONFLICT = httpx.Response(
 )
 
 
-@pytest.mark.parametrize(
-    ("action", "connection"),
-    [
-        ("archive", listed_connection_json()),
-        ("unarchive", listed_connection_json(archived_at=ARCHIVED)),
-    ],
-)
+@each_cascading_action
 def test_cascade_conflict_says_what_to_tick_in_plain_words(
     client, admin, faraday_router, action, connection
 ):
