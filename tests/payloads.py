@@ -17,15 +17,43 @@ API_KEY = "fdy-test-key-0123456789"
 CONNECTION_ID = "5e0dfa56-2d52-4c06-a870-bc79c71e86a3"
 ERROR_ID = "082f9513-901c-4308-8081-902a8fe22d7e"
 
-POSTGRES_OPTIONS = {
-    "type": "postgres",
-    "host": "db.example.com",
-    "port": 5432,
-    "database": "analytics",
-    "schema": "public",
-    "user": "faraday",
-    "password": "s3cret",
-}
+
+def postgres_options(**changes: Any) -> dict[str, Any]:
+    """A complete, valid `options` for a postgres connection, as a create request sends it."""
+    return {
+        "type": "postgres",
+        "host": "db.example.com",
+        "port": 5432,
+        "database": "shop",
+        "schema": "public",
+        "user": "faraday",
+        "password": "s3cret-pass",
+        **changes,
+    }
+
+
+def snowflake_options(**changes: Any) -> dict[str, Any]:
+    return {
+        "type": "snowflake",
+        "database": "MARKETING",
+        "user": "FARADAY",
+        "warehouse": "COMPUTE_WH",
+        **changes,
+    }
+
+
+def clickhouse_options(**changes: Any) -> dict[str, Any]:
+    return {
+        "type": "clickhouse",
+        "host": "ch.example.com",
+        "port": 9440,
+        "database": "events",
+        "user": "faraday",
+        **changes,
+    }
+
+
+POSTGRES_OPTIONS = postgres_options(database="analytics", password="s3cret")
 
 
 def connection_json(**overrides: Any) -> dict[str, Any]:
