@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
-from fake_faraday import API_KEY, FakeFaraday, finished
+from fleet import API_KEY, finished
 from results import Result, check, info, percentile
 
 from faraday_admin.catalog import get_catalog
@@ -26,6 +26,7 @@ from faraday_admin.connections.forms import form_class_for
 from faraday_admin.connections.templatetags import connection_rows
 from faraday_admin.core import crypto, faraday_cache, upstream
 from faraday_admin.core.models import StoredApiKey
+from tests.fake_faraday import FakeFaraday
 
 WARMUP = 30
 SAMPLES = 250
@@ -226,7 +227,9 @@ def run(fake: FakeFaraday, user: User) -> list[Result]:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     detail = next(
-        c for c in fake.connections if c["status"] == "ready" and c["contents"] and c["name"]
+        c
+        for c in fake.connections.values()
+        if c["status"] == "ready" and c["contents"] and c["name"]
     )
     list_page = Page("list", "/connections/", expect=fifty_rows)
     cold_list = Page("list, cold cache", "/connections/", expect=fifty_rows, cold=True)
@@ -337,7 +340,7 @@ def run(fake: FakeFaraday, user: User) -> list[Result]:
     )
 
     # Faraday finishes checking: the page that was polling makes one last poll, then stops.
-    fake.use(finished(fake.connections))
+    fake.store(finished(list(fake.connections.values())))
     empty_caches()  # one cache lifetime later
     polls, _calls = simulate_polling(client, fake, list_html, POLL_TICKS)
     results.append(

@@ -68,8 +68,8 @@ def main() -> int:
     username, password = "bench", secrets.token_urlsafe(16)
     try:
         env = _settings_env(workdir / "bench.sqlite3")
-        # In-process, the app talks to the fake Faraday (a key + URL, answered by respx).
-        from fake_faraday import API_KEY, BASE_URL, FakeFaraday
+        # In-process, the app talks to the tests' fake Faraday (a key + URL, answered by respx).
+        from fleet import API_KEY, BASE_URL, fake_faraday
 
         os.environ.update({**env, "FARADAY_API_KEY": API_KEY, "FARADAY_API_URL": BASE_URL})
         import django
@@ -84,10 +84,10 @@ def main() -> int:
 
         started = time.monotonic()
         user = _prepare(username, password)
-        fake = FakeFaraday()
+        fake = fake_faraday()
         _record_some_as_created_here(fake, user)
         print(f"In-process: {inprocess.SAMPLES} timed requests per page…", file=sys.stderr)
-        with fake.router():
+        with fake.router:
             results = inprocess.run(fake, user)
             print(f"Sweep: {sweep.RUNS} sweeps over the same list…", file=sys.stderr)
             results += sweep.run(fake)
@@ -131,7 +131,7 @@ def _record_some_as_created_here(fake, user) -> None:
             created_by=user,
             created_by_username=user.get_username(),
         )
-        for c in fake.connections[::10]
+        for c in list(fake.connections.values())[::10]
     )
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from fake_faraday import FakeFaraday
 from results import Result, info, percentile
 
 from faraday_admin.history.services import sweep_run
+from tests.fake_faraday import FakeFaraday
 
 RUNS = 20
 

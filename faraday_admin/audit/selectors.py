@@ -18,7 +18,7 @@ from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.audit.services import UNKNOWN_TYPE
 from faraday_admin.catalog import get_catalog
 from faraday_admin.catalog.loader import humanize_key
-from faraday_admin.core.query import QueryFilters, text_param
+from faraday_admin.core.query import QueryFilters, choice_param, text_param
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
@@ -53,12 +53,10 @@ class AuditFilters(QueryFilters):
 
     @classmethod
     def from_query(cls, query: QueryDict) -> AuditFilters:
-        action = query.get("action", "")
-        outcome = query.get("outcome", "")
         return cls(
             actor=text_param(query, "actor", limit=150),
-            action=action if action in Action.values else "",
-            outcome=outcome if outcome in Outcome.values else "",
+            action=choice_param(query, "action", Action.values),
+            outcome=choice_param(query, "outcome", Outcome.values),
             type=text_param(query, "type", limit=64),
             date_from=_date_text(query, "from"),
             date_to=_date_text(query, "to"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -91,19 +91,21 @@ def connection_revert_view(request, connection_id: str, entry_id: int):
                 connection_id=connection_id, entry=entry
             )
     except services.WriteFailed as failed:
-        if failed.problem is not None and failed.reason is not services.Reason.GONE:
-            context["problem"] = failed.problem
-        else:
-            context["refusal"] = failed.message
-        context["connection"] = failed.connection
-        return render(
-            request, REVERT_TEMPLATE, context, status=_REVERT_FAILED_STATUS[failed.reason]
-        )
+        return _revert_failed(request, failed, context)
     if request.method == "GET":
         context["connection"] = connection
         return render(request, REVERT_TEMPLATE, context)
     messages.success(request, f"Reverted that edit of “{connection.name}”.")
     return redirect(reverse("connections:history", args=[connection_id]))
+
+
+def _revert_failed(request, failed: services.WriteFailed, context: dict[str, Any]) -> HttpResponse:
+    if failed.problem is not None and failed.reason is not services.Reason.GONE:
+        context["problem"] = failed.problem
+    else:
+        context["refusal"] = failed.message
+    context["connection"] = failed.connection
+    return render(request, REVERT_TEMPLATE, context, status=_REVERT_FAILED_STATUS[failed.reason])
 
 
 @permission_required(roles.DEMO_OUTSIDE_CHANGE, raise_exception=True)

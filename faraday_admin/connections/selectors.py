@@ -23,7 +23,7 @@ from faraday_admin.catalog import ConnectionType, get_catalog, looks_secret
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
 from faraday_admin.core import faraday_cache
 from faraday_admin.core.crypto import decrypt
-from faraday_admin.core.query import QueryFilters, text_param
+from faraday_admin.core.query import QueryFilters, choice_param, text_param
 from faraday_admin.core.upstream import cache_scope, get_faraday_client, get_reading_client
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
@@ -66,23 +66,20 @@ class ListFilters(QueryFilters):
     @classmethod
     def from_query(cls, query: QueryDict) -> ListFilters:
         catalog = get_catalog()
-        status = query.get("status", "")
-        type_key = query.get("type", "")
-        category = query.get("category", "")
-        archived = query.get("archived", "hide")
-        sort = query.get("sort", "-created")
-        if status == "archived":
+        categories = {t.category for t in catalog.types.values()}
+        archived = choice_param(query, "archived", ARCHIVED_CHOICES, default="hide")
+        if query.get("status") == "archived":
             # Archived is a flag beside the status, not a status: it means "only archived".
-            status, archived = "", "only"
+            archived = "only"
         return cls(
             q=text_param(query, "q", limit=200),
-            status=status if status in catalog.statuses else "",
-            type=type_key if type_key in catalog.types else "",
-            category=category if category in {t.category for t in catalog.types.values()} else "",
-            archived=archived if archived in ARCHIVED_CHOICES else "hide",
-            sort=sort if sort in SORTS else "-created",
+            status=choice_param(query, "status", catalog.statuses),
+            type=choice_param(query, "type", catalog.types),
+            category=choice_param(query, "category", categories),
+            archived=archived,
+            sort=choice_param(query, "sort", SORTS, default="-created"),
             page=query.get("page", "1"),
-            broken="24h" if query.get("broken") == "24h" else "",
+            broken=choice_param(query, "broken", {"24h"}),
         )
 
     def matches(self, connection: Connection) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import fields
 from typing import Any, ClassVar
 
@@ -14,6 +15,12 @@ def text_param(query: QueryDict, name: str, *, limit: int) -> str:
     echo back."""
     value = query.get(name, "")
     return "" if "\x00" in value else value.strip()[:limit]
+
+
+def choice_param(query: QueryDict, name: str, choices: Container[str], *, default: str = "") -> str:
+    """A filter that takes one of `choices`; anything else (a stale or typed link) is `default`."""
+    value = query.get(name, default)
+    return value if value in choices else default
 
 
 class QueryFilters:

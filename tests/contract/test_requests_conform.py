@@ -17,9 +17,9 @@ from django.urls import reverse
 from faraday_admin.catalog import FieldSpec, get_catalog
 from faraday_admin.connections.forms import REMOVE_PREFIX
 from tests.contract.conftest import conforms
+from tests.payloads import CONNECTION_ID, listed_connection_json
 from tests.web.create_helpers import CREATE_URL, example_value, form_data, issue_token
 from tests.web.html import parse, submitted_values
-from tests.web.list_helpers import CONNECTION_ID, connection_json
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def _stored(type_key: str) -> dict[str, Any]:
         for spec in CATALOG.types[type_key].fields
         if not spec.secret
     }
-    return connection_json(name="Contract", type=type_key, options=options)
+    return listed_connection_json(name="Contract", type=type_key, options=options)
 
 
 def _edit(client, faraday, type_key: str, change: dict[str, str]):

@@ -7,7 +7,7 @@ import pytest
 import respx
 
 from faraday_admin.faraday_client import FaradayClient, RetryPolicy, build_http_client
-from tests.faraday_client.payloads import API_KEY, BASE_URL
+from tests.payloads import API_KEY, BASE_URL
 
 
 @pytest.fixture

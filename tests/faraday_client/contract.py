@@ -22,7 +22,7 @@ from faraday_admin.faraday_client import (
     NotFound,
     ValidationFailed,
 )
-from tests.faraday_client.payloads import POSTGRES_OPTIONS
+from tests.payloads import POSTGRES_OPTIONS
 
 SNOWFLAKE_OPTIONS: Mapping[str, Any] = {
     "type": "snowflake",

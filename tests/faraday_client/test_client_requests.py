@@ -18,7 +18,7 @@ from faraday_admin.faraday_client import (
     ResourceRef,
     build_http_client,
 )
-from tests.faraday_client.payloads import (
+from tests.payloads import (
     API_KEY,
     BASE_URL,
     CONNECTION_ID,

@@ -1,4 +1,4 @@
-"""The contract checks, played against a stateful respx fake of Faraday."""
+"""The contract checks, played against the shared fake Faraday's stored mode."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ import pytest
 import respx
 
 from faraday_admin.faraday_client import FaradayClient
+from tests.fake_faraday import FakeFaraday
 from tests.faraday_client import contract
 from tests.faraday_client.contract import CHECKS
-from tests.faraday_client.fake_faraday import FakeFaraday
-from tests.faraday_client.payloads import API_KEY
+from tests.payloads import API_KEY
 
 
 @pytest.fixture
 def fake(router: respx.MockRouter) -> FakeFaraday:
-    fake = FakeFaraday(API_KEY)
-    router.route().mock(side_effect=fake)
-    return fake
+    return FakeFaraday(router, api_key=API_KEY).serve_stored()
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))

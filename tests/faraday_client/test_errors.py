@@ -25,7 +25,7 @@ from faraday_admin.faraday_client import (
     ValidationFailed,
 )
 from faraday_admin.faraday_client.errors import error_class_for
-from tests.faraday_client.payloads import ERROR_ID, POSTGRES_OPTIONS, error_json
+from tests.payloads import ERROR_ID, POSTGRES_OPTIONS, error_json
 
 HOST_ERROR = {
     "path": "options.host",

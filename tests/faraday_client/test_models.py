@@ -19,7 +19,7 @@ from faraday_admin.faraday_client import (
     ResourceRef,
 )
 from faraday_admin.faraday_client.models import parse_connections, parse_list
-from tests.faraday_client.payloads import (
+from tests.payloads import (
     CONNECTION_ID,
     POSTGRES_OPTIONS,
     connection_json,

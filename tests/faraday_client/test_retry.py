@@ -21,7 +21,7 @@ from faraday_admin.faraday_client import (
     ServerError,
 )
 from faraday_admin.faraday_client.retry import parse_retry_after, proportional_jitter
-from tests.faraday_client.payloads import (
+from tests.payloads import (
     API_KEY,
     CONNECTION_ID,
     POSTGRES_OPTIONS,

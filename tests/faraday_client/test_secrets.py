@@ -21,7 +21,7 @@ from faraday_admin.faraday_client import (
     RetryPolicy,
     build_http_client,
 )
-from tests.faraday_client.payloads import BASE_URL, CONNECTION_ID, POSTGRES_OPTIONS, error_json
+from tests.payloads import BASE_URL, CONNECTION_ID, POSTGRES_OPTIONS, error_json
 
 CANARY = "fdy-CANARY-9c41e7d2b8a3"
 CONNECTION_PATH = f"/connections/{CONNECTION_ID}"

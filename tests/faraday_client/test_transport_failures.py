@@ -6,6 +6,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from faraday_admin.faraday_client import (
     RetryPolicy,
     build_http_client,
 )
-from tests.faraday_client.payloads import API_KEY, BASE_URL, CONNECTION_ID, connection_json
+from tests.payloads import API_KEY, BASE_URL, CONNECTION_ID, connection_json
 
 CONNECTION_PATH = f"/connections/{CONNECTION_ID}"
 NO_RETRY = RetryPolicy(max_retries=0)
@@ -268,34 +269,30 @@ def tcp_server() -> Iterator[Callable[[bytes], str]]:
         conn.close()
 
 
-def test_real_refused_connection_is_kind_refused(closed_port: int) -> None:
-    with build_http_client(f"http://127.0.0.1:{closed_port}/v1") as http:
+def _kind_of_failure(url: str, **options: Any) -> str:
+    """The NetworkError kind a real socket fault at `url` raises, with no retries."""
+    with build_http_client(url, **options) as http:
         client = FaradayClient(http, API_KEY, retry=NO_RETRY)
         with pytest.raises(NetworkError) as caught:
             client.get_current_account()
+    return caught.value.kind
 
-    assert caught.value.kind == "refused"
+
+def test_real_refused_connection_is_kind_refused(closed_port: int) -> None:
+    assert _kind_of_failure(f"http://127.0.0.1:{closed_port}/v1") == "refused"
 
 
 def test_real_server_that_never_answers_is_kind_read_timeout(
     tcp_server: Callable[[bytes], str],
 ) -> None:
     address = tcp_server(b"")
-    with build_http_client(f"http://{address}/v1", timeout=0.2) as http:
-        client = FaradayClient(http, API_KEY, retry=NO_RETRY)
-        with pytest.raises(NetworkError) as caught:
-            client.get_current_account()
 
-    assert caught.value.kind == "read_timeout"
+    assert _kind_of_failure(f"http://{address}/v1", timeout=0.2) == "read_timeout"
 
 
 def test_real_tls_handshake_answered_in_plain_http_is_kind_tls(
     tcp_server: Callable[[bytes], str],
 ) -> None:
     address = tcp_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-    with build_http_client(f"https://{address}/v1", timeout=2.0) as http:
-        client = FaradayClient(http, API_KEY, retry=NO_RETRY)
-        with pytest.raises(NetworkError) as caught:
-            client.get_current_account()
 
-    assert caught.value.kind == "tls"
+    assert _kind_of_failure(f"https://{address}/v1", timeout=2.0) == "tls"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from faraday_admin.faraday_client import Connection
 from faraday_admin.history import diffs
-from tests.web.list_helpers import CANARY, connection_json
+from tests.payloads import listed_connection_json
+from tests.web.list_helpers import CANARY
 
 
 def _connection(name: str = "Warehouse", type: str = "postgres", **options) -> Connection:
-    return Connection.from_json(connection_json(name=name, type=type, options=options))
+    return Connection.from_json(listed_connection_json(name=name, type=type, options=options))
 
 
 def test_a_string_option_and_the_name_show_before_and_after():

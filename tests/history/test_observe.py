@@ -18,13 +18,14 @@ from faraday_admin.history.services import (
     connection_refresh,
     connections_observe,
 )
-from tests.web.list_helpers import CANARY, CONNECTION_ID, connection_json
+from tests.payloads import CONNECTION_ID, listed_connection_json
+from tests.web.list_helpers import CANARY
 
 pytestmark = pytest.mark.django_db
 
 
 def _connection(**overrides) -> Connection:
-    return Connection.from_json(connection_json(**overrides))
+    return Connection.from_json(listed_connection_json(**overrides))
 
 
 def _postgres(host: str = "db.example.com", **overrides) -> Connection:
@@ -171,7 +172,7 @@ def test_observing_1000_connections_that_did_not_change_writes_nothing(
 
 def test_refresh_reads_past_the_cache_and_observes(faraday_router):
     route = faraday_router.get(f"/connections/{CONNECTION_ID}")
-    route.respond(json=connection_json(status="error"))
+    route.respond(json=listed_connection_json(status="error"))
 
     connection_refresh(connection_id=CONNECTION_ID)
 

@@ -22,8 +22,7 @@ from faraday_admin.history.models import StatusChange, SweepLock, TrackedConnect
 from faraday_admin.history.services import SWEEP_HOLD_AT_MOST, SWEEP_LOCK, sweep_run
 from faraday_admin.simulator.engine import seed_demo_data
 from faraday_admin.simulator.models import SimulatedConnection
-from tests.web.fake_faraday import error_json
-from tests.web.list_helpers import connection_json, many_connections
+from tests.payloads import error_json, listed_connection_json, many_connections
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def test_a_sweep_makes_one_list_request_and_records_each_transition(faraday_rout
     route = faraday_router.get("/connections")
     route.respond(json=many_connections(3))
     sweep_run()
-    route.respond(json=[*many_connections(2), connection_json("c-0002", status="error")])
+    route.respond(json=[*many_connections(2), listed_connection_json("c-0002", status="error")])
 
     result = sweep_run()
 
@@ -46,7 +45,7 @@ def test_a_sweep_records_drift_and_connections_gone(faraday_router):
     route = faraday_router.get("/connections")
     route.respond(json=many_connections(2))
     sweep_run()
-    renamed = connection_json("c-0000", name="renamed elsewhere")
+    renamed = listed_connection_json("c-0000", name="renamed elsewhere")
     route.respond(json=[renamed])
 
     result = sweep_run()
@@ -58,7 +57,7 @@ def test_a_sweep_records_drift_and_connections_gone(faraday_router):
 
 def test_each_connection_still_in_error_is_announced_with_when_it_broke(faraday_router):
     route = faraday_router.get("/connections")
-    route.respond(json=[connection_json("c-1", status="error")])
+    route.respond(json=[listed_connection_json("c-1", status="error")])
     sweep_run()
     broke_at = StatusChange.objects.get().observed_at
     announced = []

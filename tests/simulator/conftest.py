@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from faraday_admin.simulator import engine, wsgi
-from tests.simulator.samples import postgres
+from tests.payloads import postgres_options
 
 START = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 CYCLE = 10.0
@@ -48,7 +48,9 @@ class Api:
         return engine.handle(method, path, query or {}, headers, raw)
 
     def create(self, name="Shop database", **options):
-        response = self("POST", "/connections", {"name": name, "options": options or postgres()})
+        response = self(
+            "POST", "/connections", {"name": name, "options": options or postgres_options()}
+        )
         assert response.status == 201, response.body
         return response.json()
 

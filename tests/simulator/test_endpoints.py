@@ -9,8 +9,8 @@ from django.conf import settings
 
 from faraday_admin.simulator import engine
 from faraday_admin.simulator.models import SimulatedConnection, SimulatedDependent
+from tests.payloads import clickhouse_options, postgres_options, snowflake_options
 from tests.simulator.conftest import START
-from tests.simulator.samples import clickhouse, postgres, snowflake
 
 CONNECTION_FIELDS = {
     "id", "name", "options", "status", "status_changed_at", "status_error", "directionality",
@@ -159,7 +159,7 @@ def test_patch_can_replace_a_secret(api):
 
 
 def test_patch_null_removes_an_optional_option(api):
-    created = api.create(**postgres(ssh_bastion="faraday@bastion.example.com"))
+    created = api.create(**postgres_options(ssh_bastion="faraday@bastion.example.com"))
 
     patched = api(
         "PATCH",
@@ -390,8 +390,8 @@ def _load_public_key(type_key, text):
 @pytest.mark.parametrize(
     ("options", "key_option", "key_class"),
     [
-        (snowflake(), "rsa_public_key", rsa.RSAPublicKey),
-        (clickhouse(), "ssh_public_key", ed25519.Ed25519PublicKey),
+        (snowflake_options(), "rsa_public_key", rsa.RSAPublicKey),
+        (clickhouse_options(), "ssh_public_key", ed25519.Ed25519PublicKey),
     ],
 )
 def test_key_pair_connections_carry_their_public_key_from_creation_and_rotation_replaces_it(
@@ -418,7 +418,7 @@ def test_a_type_without_a_key_pair_carries_no_public_key(api):
 
 
 def test_patch_that_echoes_the_public_key_is_refused_like_any_read_only_field(api):
-    created = api.create(**snowflake())
+    created = api.create(**snowflake_options())
 
     response = api("PATCH", f"/connections/{created['id']}", {"options": created["options"]})
 
@@ -456,11 +456,11 @@ def test_patch_media_type_may_carry_parameters(api):
 @pytest.mark.parametrize(
     ("options", "body"),
     [
-        (snowflake(), {"type": "clickhouse"}),
-        (snowflake(), {}),
-        (snowflake(), {"type": None}),
-        (postgres(), {"type": "postgres"}),
-        (postgres(), {"type": "snowflake"}),
+        (snowflake_options(), {"type": "clickhouse"}),
+        (snowflake_options(), {}),
+        (snowflake_options(), {"type": None}),
+        (postgres_options(), {"type": "postgres"}),
+        (postgres_options(), {"type": "snowflake"}),
     ],
 )
 def test_rotate_credentials_with_wrong_type_is_bad_request(api, options, body):
@@ -502,6 +502,6 @@ def test_unexpected_failure_is_an_internal_server_error_body(api, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(engine.lifecycle, "snapshot", explode)
-    created = api("POST", "/connections", {"name": "Shop", "options": postgres()})
+    created = api("POST", "/connections", {"name": "Shop", "options": postgres_options()})
 
     assert _code(created) == (500, "INTERNAL_SERVER_ERROR")

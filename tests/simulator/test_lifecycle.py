@@ -4,8 +4,8 @@ import pytest
 
 from faraday_admin.catalog.api_models import get_api_models
 from faraday_admin.simulator import engine
+from tests.payloads import clickhouse_options, postgres_options, snowflake_options
 from tests.simulator.conftest import START
-from tests.simulator.samples import clickhouse, postgres, snowflake
 
 
 def _parse(stamp):
@@ -53,7 +53,7 @@ def test_timestamps_are_iso_8601_utc_with_z(api):
 
 
 def test_wrong_password_ends_in_error_with_password_incorrect(api, clock):
-    created = api.create(**postgres(password="wrong-password"))
+    created = api.create(**postgres_options(password="wrong-password"))
     clock.advance(8)
     assert _status_at(api, created["id"])["status"] == "running"
 
@@ -68,7 +68,7 @@ def test_wrong_password_ends_in_error_with_password_incorrect(api, clock):
 
 
 def test_unreachable_host_ends_in_error_with_could_not_reach_host(api, clock):
-    created = api.create(**postgres(host="db.unreachable.example"))
+    created = api.create(**postgres_options(host="db.unreachable.example"))
     clock.advance(10)
 
     current = _status_at(api, created["id"])
@@ -138,7 +138,7 @@ def test_advertising_contents_are_empty_and_destination_only(api, clock):
 @pytest.mark.parametrize(
     ("options", "directionality"),
     [
-        (postgres(), "bidirectional"),
+        (postgres_options(), "bidirectional"),
         ({"type": "s3_csv", "aws_region": "us-east-1", "bucket_name": "b"}, "bidirectional"),
         ({"type": "klaviyo", "api_key": "pk", "private_api_key": "sk"}, "bidirectional"),
     ],
@@ -176,7 +176,9 @@ def test_cycle_length_comes_from_the_setting(api, clock, settings):
     assert _status_at(api, created["id"])["status"] == "new"
 
 
-@pytest.mark.parametrize("options", [snowflake(), clickhouse()], ids=["snowflake", "clickhouse"])
+@pytest.mark.parametrize(
+    "options", [snowflake_options(), clickhouse_options()], ids=["snowflake", "clickhouse"]
+)
 def test_a_key_pair_connection_fails_until_its_key_is_installed_and_checked_again(
     api, clock, options
 ):
@@ -198,7 +200,7 @@ def test_a_key_pair_connection_fails_until_its_key_is_installed_and_checked_agai
 
 
 def test_a_rotated_key_must_be_installed_again(api, clock):
-    created = api.create(**snowflake())
+    created = api.create(**snowflake_options())
     engine.install_public_key(created["id"], clock=clock)
     api("POST", f"/connections/{created['id']}/force_update")
     clock.advance(10)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from faraday_admin.simulator import wsgi
-from tests.simulator.samples import postgres
+from tests.payloads import postgres_options
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": "Bearer demo-key"}
@@ -20,7 +20,7 @@ AUTH = {"Authorization": "Bearer demo-key"}
 def test_threaded_server_round_trip_over_loopback(served):
     assert served.startswith("http://127.0.0.1:") and served.endswith("/v1")
     with httpx.Client(base_url=served, headers=AUTH, timeout=5) as client:
-        created = client.post("/connections", json={"name": "Shop", "options": postgres()})
+        created = client.post("/connections", json={"name": "Shop", "options": postgres_options()})
         fetched = client.get(f"/connections/{created.json()['id']}")
         archived = client.post(f"/connections/{created.json()['id']}/archive")
 
@@ -106,7 +106,7 @@ def test_command_server_handles_concurrent_requests(command_server):
 
     def create(index):
         with httpx.Client(base_url=url, headers=AUTH, timeout=10) as client:
-            body = {"name": f"Shop {index}", "options": postgres()}
+            body = {"name": f"Shop {index}", "options": postgres_options()}
             return client.post("/connections", json=body).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -3,7 +3,7 @@ import pytest
 from django.db import connection
 
 from faraday_admin.simulator.transport import SimulatorTransport
-from tests.simulator.samples import postgres
+from tests.payloads import postgres_options
 
 BASE_URL = "http://simulator.test/v1"
 AUTH = {"Authorization": "Bearer demo-key"}
@@ -18,7 +18,7 @@ def _client(base_url=BASE_URL, **transport_options):
 @pytest.fixture
 def created(db, clock):
     with _client() as client:
-        response = client.post("/connections", json={"name": "Shop", "options": postgres()})
+        response = client.post("/connections", json={"name": "Shop", "options": postgres_options()})
     assert response.status_code == 201
     return response.json()
 
@@ -35,7 +35,9 @@ def test_transport_strips_the_base_path_and_answers_in_process(created):
 def test_transport_passes_repeated_query_values(db, clock):
     with _client() as client:
         ids = [
-            client.post("/connections", json={"name": n, "options": postgres()}).json()["id"]
+            client.post("/connections", json={"name": n, "options": postgres_options()}).json()[
+                "id"
+            ]
             for n in ("One", "Two", "Three")
         ]
         listed = client.get("/connections", params=[("ids", ids[0]), ("ids", ids[2])])
@@ -67,7 +69,9 @@ def test_204_has_an_empty_body(created):
 def test_state_survives_a_fresh_transport_and_database_connection(transactional_db, clock):
     # Committed for real (no test transaction), so closing the connection loses nothing.
     with _client() as client:
-        created = client.post("/connections", json={"name": "Shop", "options": postgres()}).json()
+        created = client.post(
+            "/connections", json={"name": "Shop", "options": postgres_options()}
+        ).json()
     connection.close()
 
     with _client() as client:
@@ -80,7 +84,9 @@ def test_state_survives_a_fresh_transport_and_database_connection(transactional_
 
 def test_transport_clock_option_moves_status_without_sleeping(db, clock):
     with _client() as client:
-        created = client.post("/connections", json={"name": "Shop", "options": postgres()}).json()
+        created = client.post(
+            "/connections", json={"name": "Shop", "options": postgres_options()}
+        ).json()
     clock.advance(3600)
     later = SimulatorTransport(clock=lambda: clock.at)
 

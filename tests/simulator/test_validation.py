@@ -1,7 +1,7 @@
 import pytest
 
 from faraday_admin.simulator.models import SimulatedConnection
-from tests.simulator.samples import postgres
+from tests.payloads import postgres_options
 
 
 def _errors(response):
@@ -12,7 +12,7 @@ def _errors(response):
 
 
 def test_valid_create_returns_201_with_the_connection(api):
-    response = api("POST", "/connections", {"name": "Shop", "options": postgres()})
+    response = api("POST", "/connections", {"name": "Shop", "options": postgres_options()})
 
     assert response.status == 201
     assert response.headers["content-type"] == "application/json"
@@ -22,14 +22,14 @@ def test_valid_create_returns_201_with_the_connection(api):
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (postgres(host="db example"), ("/options/host", "pattern")),
-        (postgres(port="5432"), ("/options/port", "type")),
-        (postgres(port=True), ("/options/port", "type")),
-        (postgres(port=5432.5), ("/options/port", "type")),
-        (postgres(port=0), ("/options/port", "minimum")),
-        (postgres(port=65536), ("/options/port", "maximum")),
-        (postgres(user=None), ("/options/user", "type")),
-        (postgres(colour="blue"), ("/options/colour", "additionalProperties")),
+        (postgres_options(host="db example"), ("/options/host", "pattern")),
+        (postgres_options(port="5432"), ("/options/port", "type")),
+        (postgres_options(port=True), ("/options/port", "type")),
+        (postgres_options(port=5432.5), ("/options/port", "type")),
+        (postgres_options(port=0), ("/options/port", "minimum")),
+        (postgres_options(port=65536), ("/options/port", "maximum")),
+        (postgres_options(user=None), ("/options/user", "type")),
+        (postgres_options(colour="blue"), ("/options/colour", "additionalProperties")),
         ({"type": "bigquery", "dataset_name": "d", "project_id": "p", "region": "mars"},
          ("/options/region", "enum")),
         ({"type": "sftp", "host": "h", "port": 22, "user": "u", "compression": "yes"},
@@ -49,14 +49,14 @@ def test_invalid_option_is_reported_at_its_json_pointer_with_its_error_type(api,
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        ({"options": postgres()}, ("/name", "required")),
-        ({"name": 5, "options": postgres()}, ("/name", "type")),
-        ({"name": "   ", "options": postgres()}, ("/name", "pattern")),
-        ({"name": "\u00a0\t", "options": postgres()}, ("/name", "pattern")),
+        ({"options": postgres_options()}, ("/name", "required")),
+        ({"name": 5, "options": postgres_options()}, ("/name", "type")),
+        ({"name": "   ", "options": postgres_options()}, ("/name", "pattern")),
+        ({"name": "\u00a0\t", "options": postgres_options()}, ("/name", "pattern")),
         ({"name": "Shop"}, ("/options", "required")),
         ({"name": "Shop", "options": ["postgres"]}, ("/options", "type")),
         (
-            {"name": "Shop", "options": postgres(), "owner": "me"},
+            {"name": "Shop", "options": postgres_options(), "owner": "me"},
             ("/owner", "additionalProperties"),
         ),
     ],
@@ -67,11 +67,11 @@ def test_invalid_top_level_member_is_reported_with_its_error_type(api, document,
 
 @pytest.mark.parametrize("name", ["x", " padded ", "Snowflake AWS - Marketing", "trailing\n"])
 def test_name_that_is_not_blank_is_accepted_because_pattern_is_a_search(api, name):
-    assert api("POST", "/connections", {"name": name, "options": postgres()}).status == 201
+    assert api("POST", "/connections", {"name": name, "options": postgres_options()}).status == 201
 
 
 def test_every_problem_is_reported_in_one_response(api):
-    options = postgres(host="bad host", port=70000, user=None, extra=1)
+    options = postgres_options(host="bad host", port=70000, user=None, extra=1)
     del options["database"]
 
     response = api("POST", "/connections", {"name": " ", "options": options})
@@ -87,7 +87,9 @@ def test_every_problem_is_reported_in_one_response(api):
 
 
 def test_validation_error_has_message_and_optional_suggestion(api):
-    response = api("POST", "/connections", {"name": "Shop", "options": postgres(colour="blue")})
+    response = api(
+        "POST", "/connections", {"name": "Shop", "options": postgres_options(colour="blue")}
+    )
 
     [error] = response.json()["validationErrors"]
     assert error["message"] == "must NOT have additional properties"
@@ -96,13 +98,17 @@ def test_validation_error_has_message_and_optional_suggestion(api):
 
 
 def test_option_key_with_slash_is_escaped_in_the_pointer(api):
-    response = api("POST", "/connections", {"name": "Shop", "options": postgres(**{"a/b~c": 1})})
+    response = api(
+        "POST", "/connections", {"name": "Shop", "options": postgres_options(**{"a/b~c": 1})}
+    )
 
     assert ("/options/a~1b~0c", "additionalProperties") in _errors(response)
 
 
 def test_whole_float_port_is_accepted_and_stored_as_an_integer(api):
-    response = api("POST", "/connections", {"name": "Shop", "options": postgres(port=5432.0)})
+    response = api(
+        "POST", "/connections", {"name": "Shop", "options": postgres_options(port=5432.0)}
+    )
 
     assert response.status == 201
     assert response.json()["options"]["port"] == 5432
@@ -135,27 +141,39 @@ def _patch(api, connection_id, body):
             {"options": {"type": "bigquery", "region": None}},
             ("/options/region", "type"),
         ),
-        (postgres(), {"options": {"type": "postgres", "host": None}}, ("/options/host", "type")),
         (
-            postgres(),
+            postgres_options(),
+            {"options": {"type": "postgres", "host": None}},
+            ("/options/host", "type"),
+        ),
+        (
+            postgres_options(),
             {"options": {"type": "postgres", "password": None}},
             ("/options/password", "type"),
         ),
-        (postgres(), {"name": None}, ("/name", "type")),
+        (postgres_options(), {"name": None}, ("/name", "type")),
         (
-            postgres(),
+            postgres_options(),
             {"options": {"type": "postgres", "colour": "blue"}},
             ("/options/colour", "additionalProperties"),
         ),
-        (postgres(), {"options": {"type": "postgres", "port": "5433"}}, ("/options/port", "type")),
         (
-            postgres(),
+            postgres_options(),
+            {"options": {"type": "postgres", "port": "5433"}},
+            ("/options/port", "type"),
+        ),
+        (
+            postgres_options(),
             {"options": {"type": "postgres", "host": "db example"}},
             ("/options/host", "pattern"),
         ),
-        (postgres(), {"options": {"host": "db2.example.com"}}, ("/options/type", "required")),
-        (postgres(), {"options": None}, ("/options", "type")),
-        (postgres(), {"owner": "me"}, ("/owner", "additionalProperties")),
+        (
+            postgres_options(),
+            {"options": {"host": "db2.example.com"}},
+            ("/options/type", "required"),
+        ),
+        (postgres_options(), {"options": None}, ("/options", "type")),
+        (postgres_options(), {"owner": "me"}, ("/owner", "additionalProperties")),
     ],
 )
 def test_a_patch_the_merge_patch_model_refuses_is_refused_and_changes_nothing(
@@ -175,7 +193,7 @@ SFTP = {"type": "sftp", "host": "h", "port": 22, "user": "u"}
 @pytest.mark.parametrize(
     ("created", "key"),
     [
-        ({**postgres(), "load_balancer": "lb.example.com"}, "load_balancer"),
+        ({**postgres_options(), "load_balancer": "lb.example.com"}, "load_balancer"),
         ({**SFTP, "compression": True}, "compression"),
         ({**SFTP, "password": "pw"}, "password"),  # Faraday then uses its own SSH key
     ],

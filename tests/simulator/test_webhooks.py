@@ -11,8 +11,8 @@ from standardwebhooks.webhooks import Webhook
 
 from faraday_admin.simulator import engine
 from faraday_admin.simulator.models import SimulatedWebhookEvent
+from tests.payloads import postgres_options
 from tests.simulator.conftest import Api
-from tests.simulator.samples import postgres
 
 URL = "https://admin.example.com/alerts/faraday-webhook/"
 EVENTS = ["resource.errored", "resource.ready_with_update"]
@@ -123,7 +123,7 @@ def test_breaking_a_connection_sends_one_signed_errored_event(api, clock):
 def test_a_check_sends_its_outcome_when_it_ends_not_before(api, clock):
     _register(api)
     good = api.create()
-    bad = api.create(name="Broken", **postgres(password="wrong-password"))
+    bad = api.create(name="Broken", **postgres_options(password="wrong-password"))
     receiver = Receiver()
 
     assert engine.send_due_events(receiver.client()) == 0

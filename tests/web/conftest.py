@@ -19,8 +19,8 @@ from django.test import Client
 
 from faraday_admin.core import roles
 from faraday_admin.faraday_client import Connection
+from tests.fake_faraday import FakeFaraday, mocked_faraday
 from tests.web import create_helpers
-from tests.web.fake_faraday import FakeFaraday, mocked_faraday
 
 ANONYMOUS = "anonymous"
 ROLE_NAMES = (ANONYMOUS, roles.VIEWER, roles.ONBOARDER, roles.ADMIN)

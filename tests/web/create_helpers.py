@@ -15,7 +15,7 @@ from django.contrib.auth.models import Permission, User
 
 from faraday_admin.catalog import ConnectionType, FieldSpec, get_catalog
 from faraday_admin.connections.models import SubmissionToken
-from tests.web.fake_faraday import FakeFaraday, mocked_faraday
+from tests.fake_faraday import FakeFaraday, mocked_faraday
 
 CREATE_URL = "/connections/new/"
 FIELDS_URL = "/connections/new/fields/"

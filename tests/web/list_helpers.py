@@ -1,20 +1,16 @@
 """Shared pieces for the list, detail and lifecycle-action web tests.
 
-No fixtures here: plain functions. The shared fixture `faraday_router` (tests/web/fake_faraday.py's
+No fixtures here: plain functions. The shared fixture `faraday_router` (tests/fake_faraday.py's
 router) is in tests/web/conftest.py; each test module wraps the rest in its own small fixtures.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import respx
 from django.contrib.auth.models import Permission
-
-from tests.faraday_client import payloads
-from tests.web.fake_faraday import CONNECTION_ID
 
 # Must never reach a page: Faraday should not echo secrets, but if it does, the app hides them.
 CANARY = "canary-S3CRET-value-9f1c"
@@ -49,69 +45,7 @@ def login(client, django_user_model, *codenames: str, username: str = "tester"):
     return user
 
 
-# ---- Faraday's answers ----------------------------------------------------------------------
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def connection_json(
-    connection_id: str = CONNECTION_ID,
-    *,
-    name: str = "Warehouse",
-    type: str = "postgres",
-    options: dict[str, Any] | None = None,
-    status: str = "ready",
-    created_at: datetime | None = None,
-    **overrides: Any,
-) -> dict[str, Any]:
-    """A complete Connection as Faraday's current models describe it (the client tests' one, with
-    these defaults: no contents, and an error text when the status is "error")."""
-    if options is None:
-        options = (
-            {
-                "host": "db.example.com",
-                "port": 5432,
-                "database": "analytics",
-                "schema": "public",
-                "user": "faraday",
-            }
-            if type == "postgres"
-            else {}
-        )
-    created = created_at or datetime(2024, 1, 1, 10, 0, tzinfo=UTC)
-    fields: dict[str, Any] = {
-        "id": connection_id,
-        "name": name,
-        "options": {"type": type, **options},
-        "status": status,
-        "status_error": "Connection refused by db.example.com" if status == "error" else None,
-        "contents": [],
-        "created_at": stamp(created),
-    }
-    return payloads.connection_json(**(fields | overrides))
-
-
-def many_connections(count: int, *, status: str = "ready") -> list[dict[str, Any]]:
-    """`count` connections named conn-0000…, the higher the number the newer."""
-    start = datetime(2024, 1, 1, tzinfo=UTC)
-    return [
-        connection_json(
-            f"c-{i:04d}", name=f"conn-{i:04d}", status=status, created_at=start + timedelta(hours=i)
-        )
-        for i in range(count)
-    ]
-
-
-def ref_json(ref_id: str, name: str, *, kind: str, archived: bool = False) -> dict[str, Any]:
-    return {
-        "id": ref_id,
-        "name": name,
-        "resource_type": kind,
-        "status": "ready",
-        "archived_at": "2024-02-01T00:00:00Z" if archived else None,
-    }
+# ---- Faraday's routes (bodies: tests/payloads.py) ----------------------------------------
 
 
 def serve_detail(

@@ -11,16 +11,9 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections import services
-from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.payloads import CONNECTION_ID, ERROR_ID, error_json, listed_connection_json
 from tests.web.html import parse
-from tests.web.list_helpers import (
-    CANARY,
-    CONNECTION_ID,
-    connection_json,
-    login,
-    upstream_calls,
-    upstream_writes,
-)
+from tests.web.list_helpers import CANARY, login, upstream_calls, upstream_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +22,7 @@ DETAIL_URL = reverse("connections:detail", args=[CONNECTION_ID])
 # Faraday checks an edited connection again: the detail page follows its status for a while.
 DETAIL_FOLLOWING = f"{DETAIL_URL}?follow=6"
 PATH = f"/connections/{CONNECTION_ID}"
-STORED = connection_json(
+STORED = listed_connection_json(
     name="Warehouse",
     options={
         "host": "db.example.com",
@@ -68,7 +61,7 @@ def editor(client, django_user_model):
 
 
 def _patch_ok(router):
-    return router.patch(PATH).respond(json=connection_json(name=FORM["name"], status="new"))
+    return router.patch(PATH).respond(json=listed_connection_json(name=FORM["name"], status="new"))
 
 
 def test_edit_page_prefills_settings_and_never_shows_the_secret(client, editor, faraday):
@@ -253,7 +246,7 @@ def test_edit_upstream_fault_shows_banner_and_writes_audit_row(
 
 # ---- a merge patch: clearing a field sends null ----------------------------------------------
 
-SNOWFLAKE = connection_json(
+SNOWFLAKE = listed_connection_json(
     name="Snow",
     type="snowflake",
     options={
@@ -305,7 +298,7 @@ def test_clearing_fields_keeps_a_blank_password_out_of_the_patch(client, editor,
     assert "password" not in body["options"]
 
 
-SFTP = connection_json(
+SFTP = listed_connection_json(
     name="Files",
     type="sftp",
     options={
@@ -370,7 +363,7 @@ def test_edit_of_managed_connection_over_htmx_redirects_with_hx_redirect(client,
 
 
 def test_edit_of_unknown_type_over_htmx_redirects_with_hx_redirect(client, editor, faraday):
-    faraday.get(PATH).respond(json=connection_json(type="brand_new_db", options={}))
+    faraday.get(PATH).respond(json=listed_connection_json(type="brand_new_db", options={}))
 
     response = client.post(EDIT_URL, FORM, headers={"HX-Request": "true"})
 

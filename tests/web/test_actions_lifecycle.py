@@ -14,17 +14,9 @@ from faraday_admin.connections import refusals, selectors, services
 from faraday_admin.connections.actions import ACTIONS as LIFECYCLE
 from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.simulator import engine
-from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.payloads import CONNECTION_ID, ERROR_ID, error_json, listed_connection_json, ref_json
 from tests.web.html import parse
-from tests.web.list_helpers import (
-    ALL_PERMISSIONS,
-    CONNECTION_ID,
-    connection_json,
-    login,
-    ref_json,
-    serve_detail,
-    upstream_writes,
-)
+from tests.web.list_helpers import ALL_PERMISSIONS, login, serve_detail, upstream_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -40,35 +32,35 @@ ACTIONS = {
     "archive": (
         "archive",
         "archive_connection",
-        connection_json(),
+        listed_connection_json(),
         ("POST", f"{PATH}/archive", {"cascade_to_all": False}),
         Action.ARCHIVE,
     ),
     "unarchive": (
         "unarchive",
         "archive_connection",
-        connection_json(archived_at=ARCHIVED),
+        listed_connection_json(archived_at=ARCHIVED),
         ("POST", f"{PATH}/unarchive", {"cascade_to_all": False}),
         Action.UNARCHIVE,
     ),
     "delete": (
         "delete",
         "delete_connection",
-        connection_json(),
+        listed_connection_json(),
         ("DELETE", PATH, None),
         Action.DELETE,
     ),
     "force-update": (
         "force-update",
         "force_update_connection",
-        connection_json(),
+        listed_connection_json(),
         ("POST", f"{PATH}/force_update", None),
         Action.FORCE_UPDATE,
     ),
     "rotate": (
         "rotate",
         "rotate_credentials",
-        connection_json(type="snowflake", options=SNOWFLAKE),
+        listed_connection_json(type="snowflake", options=SNOWFLAKE),
         ("POST", f"{PATH}/rotate_credentials", {"type": "snowflake"}),
         Action.ROTATE,
     ),
@@ -142,8 +134,8 @@ def test_confirmed_action_sends_exactly_the_expected_request(client, admin, fara
 
 
 def test_confirmed_action_over_htmx_uses_hx_redirect(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json())
-    _answer_writes(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
+    _answer_writes(faraday_router, listed_connection_json())
 
     response = client.post(_url("force-update"), headers={"HX-Request": "true"})
 
@@ -156,12 +148,17 @@ def test_confirmed_action_over_htmx_uses_hx_redirect(client, admin, faraday_rout
 
 DATASETS = [ref_json("d-1", "Orders dataset", kind="datasets")]
 TARGETS = [ref_json("t-1", "CRM export", kind="targets")]
-
-
-@pytest.mark.parametrize(
+# Archive and unarchive: the two actions that offer to cascade to dependents.
+each_cascading_action = pytest.mark.parametrize(
     ("action", "connection"),
-    [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
+    [
+        ("archive", listed_connection_json()),
+        ("unarchive", listed_connection_json(archived_at=ARCHIVED)),
+    ],
 )
+
+
+@each_cascading_action
 def test_archive_confirmation_lists_dependents_and_offers_cascade_unticked(
     client, admin, faraday_router, action, connection
 ):
@@ -180,7 +177,7 @@ def test_archive_confirmation_lists_dependents_and_offers_cascade_unticked(
 
 
 def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
 
     page = parse(client.get(_url("archive")))
 
@@ -188,10 +185,7 @@ def test_archive_confirmation_without_dependents_has_no_cascade_box(client, admi
     assert "No dataset or target uses this connection." in page.text
 
 
-@pytest.mark.parametrize(
-    ("action", "connection"),
-    [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
-)
+@each_cascading_action
 @pytest.mark.parametrize(("form", "cascade"), [({}, False), ({"cascade": "on"}, True)])
 def test_archive_cascades_only_when_ticked(
     client, admin, faraday_router, action, connection, form, cascade
@@ -207,7 +201,7 @@ def test_archive_cascades_only_when_ticked(
 
 
 def test_archive_of_an_archived_connection_is_refused(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json(archived_at=ARCHIVED))
+    serve_detail(faraday_router, listed_connection_json(archived_at=ARCHIVED))
 
     response = client.post(_url("archive"))
 
@@ -217,7 +211,7 @@ def test_archive_of_an_archived_connection_is_refused(client, admin, faraday_rou
 
 
 def test_unarchive_of_an_active_connection_is_refused(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
 
     response = client.post(_url("unarchive"))
 
@@ -231,7 +225,7 @@ def test_unarchive_of_an_active_connection_is_refused(client, admin, faraday_rou
 def test_delete_is_refused_while_dependents_exist_and_the_refusal_is_audited(
     client, admin, faraday_router
 ):
-    serve_detail(faraday_router, connection_json(), datasets=DATASETS, targets=TARGETS)
+    serve_detail(faraday_router, listed_connection_json(), datasets=DATASETS, targets=TARGETS)
     faraday_router.delete(PATH).respond(204)
 
     confirm = client.get(_url("delete"))
@@ -254,7 +248,7 @@ def test_delete_is_refused_while_dependents_exist_and_the_refusal_is_audited(
 def test_delete_is_refused_while_only_archived_dependents_exist(client, admin, faraday_router):
     serve_detail(
         faraday_router,
-        connection_json(),
+        listed_connection_json(),
         datasets=[ref_json("d-1", "Old dataset", kind="datasets", archived=True)],
     )
     faraday_router.delete(PATH).respond(204)
@@ -275,7 +269,7 @@ def test_delete_is_refused_while_only_archived_dependents_exist(client, admin, f
     ("type_key", "options"), [("snowflake", SNOWFLAKE), ("clickhouse", CLICKHOUSE)]
 )
 def test_rotate_sends_the_connection_type(client, admin, faraday_router, type_key, options):
-    connection = connection_json(type=type_key, options=options)
+    connection = listed_connection_json(type=type_key, options=options)
     serve_detail(faraday_router, connection)
     _answer_writes(faraday_router, connection)
 
@@ -291,7 +285,7 @@ def test_rotate_sends_the_connection_type(client, admin, faraday_router, type_ke
 
 @pytest.mark.parametrize("type_key", ["postgres", "bigquery"])
 def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_key):
-    serve_detail(faraday_router, connection_json(type=type_key, options={}))
+    serve_detail(faraday_router, listed_connection_json(type=type_key, options={}))
 
     response = client.post(_url("rotate"))
 
@@ -310,7 +304,7 @@ def test_rotate_is_refused_for_other_types(client, admin, faraday_router, type_k
 def test_refusal_over_htmx_answers_with_the_confirmation_partial_only(
     client, admin, faraday_router
 ):
-    serve_detail(faraday_router, {**connection_json(), "managed": True})
+    serve_detail(faraday_router, {**listed_connection_json(), "managed": True})
 
     response = client.post(_url("archive"), headers={"HX-Request": "true"})
 
@@ -369,8 +363,8 @@ def test_post_without_csrf_token_is_refused_and_with_it_goes_through(
 ):
     strict = Client(enforce_csrf_checks=True)
     login(strict, django_user_model, *ALL_PERMISSIONS)
-    serve_detail(faraday_router, connection_json())
-    _answer_writes(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
+    _answer_writes(faraday_router, listed_connection_json())
 
     refused = strict.post(_url("force-update"))
     assert refused.status_code == 403
@@ -460,7 +454,7 @@ def test_upstream_fault_on_action_shows_banner_and_writes_audit_row(
 
 
 def test_rotate_with_unreadable_answer_is_a_banner_and_audited(client, admin, faraday_router):
-    connection = connection_json(type="snowflake", options=SNOWFLAKE)
+    connection = listed_connection_json(type="snowflake", options=SNOWFLAKE)
     serve_detail(faraday_router, connection)
     faraday_router.post(f"{PATH}/rotate_credentials").respond(200, text="<html>gateway</html>")
 
@@ -545,10 +539,7 @@ CASCADE_CONFLICT = httpx.Response(
 )
 
 
-@pytest.mark.parametrize(
-    ("action", "connection"),
-    [("archive", connection_json()), ("unarchive", connection_json(archived_at=ARCHIVED))],
-)
+@each_cascading_action
 def test_cascade_conflict_says_what_to_tick_in_plain_words(
     client, admin, faraday_router, action, connection
 ):
@@ -575,7 +566,9 @@ def test_cascade_conflict_says_what_to_tick_in_plain_words(
 
 
 def test_cascade_conflict_without_listed_dependents_says_to_reload(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json())  # a dataset was added after the page loaded
+    serve_detail(
+        faraday_router, listed_connection_json()
+    )  # a dataset was added after the page loaded
     faraday_router.post(f"{PATH}/archive").mock(return_value=CASCADE_CONFLICT)
 
     response = client.post(_url("archive"))
@@ -591,7 +584,7 @@ def test_cascade_conflict_without_listed_dependents_says_to_reload(client, admin
 def test_validation_error_on_an_action_page_shows_faradays_words_not_fields(
     client, admin, faraday_router
 ):
-    serve_detail(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
     faraday_router.post(f"{PATH}/force_update").respond(
         400,
         json={
@@ -627,11 +620,11 @@ def _detail(connection: dict, **kwargs) -> selectors.ConnectionDetail:
 @pytest.mark.parametrize(
     ("action", "connection", "datasets", "words"),
     [
-        ("archive", {**connection_json(), "managed": True}, [], "managed by Faraday"),
-        ("delete", connection_json(), DATASETS, "used by 1 dataset or target"),
-        ("rotate", connection_json(), [], "key-pair credentials"),
-        ("archive", connection_json(archived_at=ARCHIVED), [], "already archived"),
-        ("unarchive", connection_json(), [], "isn't archived"),
+        ("archive", {**listed_connection_json(), "managed": True}, [], "managed by Faraday"),
+        ("delete", listed_connection_json(), DATASETS, "used by 1 dataset or target"),
+        ("rotate", listed_connection_json(), [], "key-pair credentials"),
+        ("archive", listed_connection_json(archived_at=ARCHIVED), [], "already archived"),
+        ("unarchive", listed_connection_json(), [], "isn't archived"),
     ],
     ids=["managed", "dependents", "not-key-pair", "archived", "not-archived"],
 )
@@ -643,14 +636,14 @@ def test_action_rules_refuse_in_plain_words(action, connection, datasets, words)
 
 
 def test_action_rules_let_an_unmanaged_unused_connection_through():
-    detail = _detail(connection_json())
+    detail = _detail(listed_connection_json())
 
     for action in ("archive", "delete", "force-update"):
         assert services.connection_action_refusal(action=LIFECYCLE[action], detail=detail) is None
 
 
 def test_action_service_reads_the_connection_itself_and_audits_its_refusal(admin, faraday_router):
-    connection = {**connection_json(), "managed": True}
+    connection = {**listed_connection_json(), "managed": True}
     serve_detail(faraday_router, connection)
     _answer_writes(faraday_router, connection)
 

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from faraday_admin.audit.models import AuditEntry, Outcome
-from tests.web.fake_faraday import mocked_faraday
-from tests.web.list_helpers import CONNECTION_ID, connection_json, login, serve_detail
+from tests.fake_faraday import mocked_faraday
+from tests.payloads import CONNECTION_ID, listed_connection_json
+from tests.web.list_helpers import login, serve_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_successful_action_audit_row_records_faradays_status(
     login(client, django_user_model, "view_connections", codename)
     with mocked_faraday() as faraday:
         router = faraday.router
-        serve_detail(router, connection_json())
+        serve_detail(router, listed_connection_json())
         router.post(f"/connections/{CONNECTION_ID}/{upstream_path}").respond(status)
         response = client.post(reverse(f"connections:{action}", args=[CONNECTION_ID]))
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from faraday_admin.connections.selectors import ConnectionRow
 from faraday_admin.faraday_client import Connection
-from tests.web.list_helpers import connection_json
+from tests.payloads import listed_connection_json
 
 # The partial as it was (connection_list.html before the tag), kept as the reference.
 REFERENCE = """{% load humanize %}{% for row in rows %}
@@ -30,7 +30,7 @@ REFERENCE = """{% load humanize %}{% for row in rows %}
 {% endfor %}"""  # noqa: E501 - the template as it was
 TAG = "{% load connection_rows %}{% for row in rows %}{% connection_row row oob %}{% endfor %}"
 
-BASE = Connection.from_json(connection_json("c-1", name="Warehouse"))
+BASE = Connection.from_json(listed_connection_json("c-1", name="Warehouse"))
 VARIANTS = [
     BASE,
     dataclasses.replace(BASE, name="<script>alert('x')</script> & co", status="new"),

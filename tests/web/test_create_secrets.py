@@ -6,8 +6,8 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from faraday_admin.audit.models import AuditEntry
 from faraday_admin.catalog import get_catalog
+from tests.payloads import api_error
 from tests.web.create_helpers import CANARY, CREATE_URL, HTMX, form_data, issue_token
-from tests.web.fake_faraday import api_error
 from tests.web.html import parse
 
 SECRET_FIELDS = [

@@ -9,8 +9,8 @@ from django.urls import reverse
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections.forms import ConnectionForm
 from faraday_admin.connections.models import ConnectionRecord, SubmissionToken
+from tests.payloads import api_error, created_json
 from tests.web.create_helpers import ALL_TYPES, CREATE_URL, HTMX, form_data, issue_token
-from tests.web.fake_faraday import api_error, created_json
 from tests.web.html import parse
 
 

@@ -6,8 +6,8 @@ from faraday_admin.audit.models import AuditEntry, Outcome
 from faraday_admin.catalog import get_catalog
 from faraday_admin.connections.field_help import PATTERN_HINTS
 from faraday_admin.connections.models import SubmissionToken
+from tests.payloads import ERROR_ID, api_error
 from tests.web.create_helpers import CREATE_URL, HTMX, form_data, issue_token, mysql_submission
-from tests.web.fake_faraday import ERROR_ID, api_error
 from tests.web.html import field_errors, form_errors, is_partial, parse
 
 REQUIRED = "This field is required."

@@ -8,17 +8,9 @@ import pytest
 from django.urls import reverse
 
 from faraday_admin.connections.models import ConnectionRecord
-from tests.web.fake_faraday import ERROR_ID, error_json
+from tests.payloads import CONNECTION_ID, ERROR_ID, error_json, listed_connection_json, ref_json
 from tests.web.html import parse, pollers
-from tests.web.list_helpers import (
-    CANARY,
-    CONNECTION_ID,
-    connection_json,
-    login,
-    ref_json,
-    serve_detail,
-    upstream_calls,
-)
+from tests.web.list_helpers import CANARY, login, serve_detail, upstream_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +60,7 @@ def _status(response):
 
 
 def test_detail_shows_every_field_in_plain_words(client, viewer, faraday_router):
-    connection = connection_json(
+    connection = listed_connection_json(
         name="Marketing DB",
         options={
             "host": "db.example.com",
@@ -132,7 +124,9 @@ def test_detail_shows_every_field_in_plain_words(client, viewer, faraday_router)
 def test_missing_timestamps_read_never(client, viewer, faraday_router):
     serve_detail(
         faraday_router,
-        connection_json(last_read_input_at=None, last_updated_output_at=None, directionality=None),
+        listed_connection_json(
+            last_read_input_at=None, last_updated_output_at=None, directionality=None
+        ),
     )
 
     props = _properties(client.get(DETAIL_URL))
@@ -146,7 +140,7 @@ def test_missing_timestamps_read_never(client, viewer, faraday_router):
 def test_secret_option_is_shown_as_set_never_its_value(client, viewer, faraday_router):
     serve_detail(
         faraday_router,
-        connection_json(
+        listed_connection_json(
             type="mysql",
             options={
                 "host": "h.example.com",
@@ -177,7 +171,7 @@ def test_secret_option_is_shown_as_set_never_its_value(client, viewer, faraday_r
 def test_secret_looking_options_outside_the_catalog_are_hidden_too(
     client, viewer, faraday_router, type_key, options
 ):
-    serve_detail(faraday_router, connection_json(type=type_key, options=options))
+    serve_detail(faraday_router, listed_connection_json(type=type_key, options=options))
 
     response = client.get(DETAIL_URL)
 
@@ -204,7 +198,7 @@ def test_secret_looking_options_outside_the_catalog_are_hidden_too(
 def test_a_public_key_faraday_generated_is_not_a_setting_but_part_of_the_finish_step(
     client, viewer, faraday_router, type_key, options, key
 ):
-    serve_detail(faraday_router, connection_json(type=type_key, options=options))
+    serve_detail(faraday_router, listed_connection_json(type=type_key, options=options))
 
     response = client.get(DETAIL_URL)
 
@@ -218,7 +212,7 @@ def test_a_public_key_faraday_generated_is_not_a_setting_but_part_of_the_finish_
 
 
 def test_contents_as_table_names(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json(contents=["my_table_1", "my_table_2"]))
+    serve_detail(faraday_router, listed_connection_json(contents=["my_table_1", "my_table_2"]))
 
     table = _status(client.get(DETAIL_URL)).find("table", class_="contents")
 
@@ -229,7 +223,7 @@ def test_contents_as_table_names(client, viewer, faraday_router):
 def test_contents_as_rows_with_counts_and_human_sizes(client, viewer, faraday_router):
     serve_detail(
         faraday_router,
-        connection_json(
+        listed_connection_json(
             contents=[
                 {"name": "orders", "row_count": 1200000, "object_size": SEVEN_MB},
                 {"name": "customers", "row_count": 0, "object_size": 512},
@@ -257,7 +251,7 @@ def test_contents_as_rows_with_counts_and_human_sizes(client, viewer, faraday_ro
 def test_status_error_is_prominent_with_a_hint(client, viewer, faraday_router):
     serve_detail(
         faraday_router,
-        connection_json(
+        listed_connection_json(
             status="error",
             status_error="Could not connect to db.example.com:5432",
             contents_error="Password incorrect",
@@ -275,7 +269,9 @@ def test_status_error_is_prominent_with_a_hint(client, viewer, faraday_router):
 
 
 def test_contents_error_on_a_ready_connection_is_shown_too(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json(status="ready", contents_error="Schema not found"))
+    serve_detail(
+        faraday_router, listed_connection_json(status="ready", contents_error="Schema not found")
+    )
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
@@ -284,7 +280,7 @@ def test_contents_error_on_a_ready_connection_is_shown_too(client, viewer, farad
 
 
 def test_error_hint_links_to_edit_for_those_who_may_edit(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json(status="error"))
+    serve_detail(faraday_router, listed_connection_json(status="error"))
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
@@ -292,7 +288,7 @@ def test_error_hint_links_to_edit_for_those_who_may_edit(client, admin, faraday_
 
 
 def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json(status="error"))
+    serve_detail(faraday_router, listed_connection_json(status="error"))
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
 
@@ -304,7 +300,7 @@ def test_error_hint_for_a_viewer_says_whom_to_ask(client, viewer, faraday_router
 
 
 def test_managed_connection_is_read_only_with_the_reason(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json(managed=True))
+    serve_detail(faraday_router, listed_connection_json(managed=True))
 
     response = client.get(DETAIL_URL)
 
@@ -319,7 +315,9 @@ def test_managed_connection_is_read_only_with_the_reason(client, admin, faraday_
 
 
 def test_unmanaged_connection_offers_the_actions_the_user_may_take(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json(type="snowflake", options={"database": "d"}))
+    serve_detail(
+        faraday_router, listed_connection_json(type="snowflake", options={"database": "d"})
+    )
 
     actions = parse(client.get(DETAIL_URL)).find(class_="actions")
 
@@ -333,7 +331,7 @@ def test_unmanaged_connection_offers_the_actions_the_user_may_take(client, admin
 
 
 def test_viewer_sees_no_action_buttons(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
 
     actions = parse(client.get(DETAIL_URL)).find(class_="actions")
 
@@ -341,7 +339,7 @@ def test_viewer_sees_no_action_buttons(client, viewer, faraday_router):
 
 
 def test_rotate_is_offered_only_for_key_pair_types(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json())  # postgres
+    serve_detail(faraday_router, listed_connection_json())  # postgres
 
     response = client.get(DETAIL_URL)
 
@@ -354,7 +352,7 @@ def test_rotate_is_offered_only_for_key_pair_types(client, admin, faraday_router
 def test_datasets_and_targets_that_use_it_are_listed(client, viewer, faraday_router):
     serve_detail(
         faraday_router,
-        connection_json(),
+        listed_connection_json(),
         datasets=[ref_json("d-1", "Orders dataset", kind="datasets")],
         targets=[
             ref_json("t-1", "CRM export", kind="targets"),
@@ -372,7 +370,7 @@ def test_datasets_and_targets_that_use_it_are_listed(client, viewer, faraday_rou
 
 
 def test_nothing_uses_it_says_so(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
 
     response = client.get(DETAIL_URL)
 
@@ -386,7 +384,7 @@ def test_nothing_uses_it_says_so(client, viewer, faraday_router):
 def test_active_connection_status_section_polls_every_five_seconds(
     client, viewer, faraday_router, status
 ):
-    serve_detail(faraday_router, connection_json(status=status))
+    serve_detail(faraday_router, listed_connection_json(status=status))
 
     response = client.get(DETAIL_URL)
 
@@ -399,7 +397,7 @@ def test_active_connection_status_section_polls_every_five_seconds(
 
 
 def test_status_without_a_change_time_says_no_since(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json(status="new", status_changed_at=None))
+    serve_detail(faraday_router, listed_connection_json(status="new", status_changed_at=None))
 
     text = " ".join(_status(client.get(DETAIL_URL)).text.split())
 
@@ -408,7 +406,7 @@ def test_status_without_a_change_time_says_no_since(client, viewer, faraday_rout
 
 
 def test_ready_connection_shows_contents_and_does_not_poll(client, viewer, faraday_router):
-    serve_detail(faraday_router, connection_json(status="ready", contents=["orders"]))
+    serve_detail(faraday_router, listed_connection_json(status="ready", contents=["orders"]))
 
     response = client.get(DETAIL_URL)
 
@@ -421,7 +419,7 @@ def test_status_endpoint_makes_one_request_and_keeps_polling_while_active(
     client, viewer, faraday_router
 ):
     faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
-        json=connection_json(status="running")
+        json=listed_connection_json(status="running")
     )
 
     response = client.get(STATUS_URL, headers=HTMX)
@@ -437,7 +435,7 @@ def test_status_endpoint_when_ready_shows_contents_and_stops_polling(
     client, viewer, faraday_router
 ):
     faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
-        json=connection_json(status="ready", contents=[{"name": "orders", "row_count": 5}])
+        json=listed_connection_json(status="ready", contents=[{"name": "orders", "row_count": 5}])
     )
 
     response = client.get(STATUS_URL, headers=HTMX)
@@ -451,7 +449,7 @@ def test_status_endpoint_when_ready_shows_contents_and_stops_polling(
 
 def test_status_endpoint_when_error_shows_error_and_what_to_do(client, viewer, faraday_router):
     faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
-        json=connection_json(status="error", status_error="Password incorrect")
+        json=listed_connection_json(status="error", status_error="Password incorrect")
     )
 
     response = client.get(STATUS_URL, headers=HTMX)
@@ -465,7 +463,7 @@ def test_status_endpoint_when_error_shows_error_and_what_to_do(client, viewer, f
 def test_detail_page_has_an_empty_status_news_region_and_polls_with_the_status_shown(
     client, viewer, faraday_router
 ):
-    serve_detail(faraday_router, connection_json(status="starting"))
+    serve_detail(faraday_router, listed_connection_json(status="starting"))
 
     response = client.get(DETAIL_URL)
 
@@ -485,7 +483,9 @@ def test_detail_page_has_an_empty_status_news_region_and_polls_with_the_status_s
 def test_status_endpoint_reads_out_a_change_of_status_once(
     client, viewer, faraday_router, shown, now, said
 ):
-    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(json=connection_json(status=now))
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        json=listed_connection_json(status=now)
+    )
 
     response = client.get(STATUS_URL, {"shown": shown}, headers=HTMX)
 
@@ -496,7 +496,7 @@ def test_status_endpoint_reads_out_a_change_of_status_once(
 
 def test_status_endpoint_says_nothing_while_the_status_is_unchanged(client, viewer, faraday_router):
     faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
-        json=connection_json(status="running")
+        json=listed_connection_json(status="running")
     )
 
     response = client.get(STATUS_URL, {"shown": "running"}, headers=HTMX)
@@ -518,7 +518,7 @@ def test_status_endpoint_blip_keeps_the_status_shown_for_the_next_poll(
 def test_detail_page_told_to_follow_keeps_polling_a_final_status_for_a_while(
     client, viewer, faraday_router
 ):
-    serve_detail(faraday_router, connection_json(status="ready"))
+    serve_detail(faraday_router, listed_connection_json(status="ready"))
 
     response = client.get(DETAIL_URL, {"follow": "6"})
 
@@ -534,7 +534,9 @@ def test_detail_page_told_to_follow_keeps_polling_a_final_status_for_a_while(
 def test_status_endpoint_counts_down_the_polls_that_follow_a_final_status(
     client, viewer, faraday_router, status, follow, polls_left
 ):
-    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(json=connection_json(status=status))
+    faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
+        json=listed_connection_json(status=status)
+    )
 
     response = client.get(STATUS_URL, {"shown": status, "follow": follow}, headers=HTMX)
 
@@ -547,7 +549,7 @@ def test_status_endpoint_counts_down_the_polls_that_follow_a_final_status(
 
 @pytest.mark.parametrize("follow", ["", "-1", "x", "٣"])
 def test_detail_page_ignores_a_junk_follow_value(client, viewer, faraday_router, follow):
-    serve_detail(faraday_router, connection_json(status="ready"))
+    serve_detail(faraday_router, listed_connection_json(status="ready"))
 
     assert pollers(client.get(DETAIL_URL, {"follow": follow})) == []
 
@@ -612,7 +614,7 @@ def test_detail_without_view_permission_is_403_and_no_upstream_request(
 
 @pytest.mark.parametrize("status", ["pending", "queued"])
 def test_undocumented_status_keeps_the_detail_page_polling(client, viewer, faraday_router, status):
-    serve_detail(faraday_router, connection_json(status=status))
+    serve_detail(faraday_router, listed_connection_json(status=status))
 
     response = client.get(DETAIL_URL)
 
@@ -623,7 +625,7 @@ def test_undocumented_status_keeps_the_detail_page_polling(client, viewer, farad
 
 def test_status_endpoint_keeps_polling_an_undocumented_status(client, viewer, faraday_router):
     faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
-        json=connection_json(status="pending")
+        json=listed_connection_json(status="pending")
     )
 
     response = client.get(STATUS_URL, headers=HTMX)
@@ -692,7 +694,9 @@ def test_error_hint_names_only_what_the_type_has(
 ):
     serve_detail(
         faraday_router,
-        connection_json(type=type_key, options=options, status="error", status_error="Failed"),
+        listed_connection_json(
+            type=type_key, options=options, status="error", status_error="Failed"
+        ),
     )
 
     alert = _status(client.get(DETAIL_URL)).find(role="alert")
@@ -706,7 +710,7 @@ def test_error_hint_names_only_what_the_type_has(
 
 def test_error_hint_from_the_status_endpoint_fits_the_type_too(client, viewer, faraday_router):
     faraday_router.get(f"/connections/{CONNECTION_ID}").respond(
-        json=connection_json(type="s3_csv", options={"bucket_name": "b"}, status="error")
+        json=listed_connection_json(type="s3_csv", options={"bucket_name": "b"}, status="error")
     )
 
     alert = _status(client.get(STATUS_URL, headers=HTMX)).find(role="alert")

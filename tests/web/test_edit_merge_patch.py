@@ -11,15 +11,16 @@ from django.urls import reverse
 
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import faraday_cache
+from tests.payloads import CONNECTION_ID, listed_connection_json
 from tests.web.html import parse, submitted_values
-from tests.web.list_helpers import CONNECTION_ID, connection_json, login, upstream_writes
+from tests.web.list_helpers import login, upstream_writes
 
 pytestmark = pytest.mark.django_db
 
 EDIT_URL = reverse("connections:edit", args=[CONNECTION_ID])
 DETAIL_URL = reverse("connections:detail", args=[CONNECTION_ID])
 PATH = f"/connections/{CONNECTION_ID}"
-POSTGRES = connection_json(
+POSTGRES = listed_connection_json(
     name="Warehouse",
     options={
         "host": "db.example.com",
@@ -81,7 +82,7 @@ def test_a_rename_alone_sends_only_the_name(client, editor, faraday_router):
 def test_a_rename_of_a_bigquery_connection_without_a_region_sends_no_null_region(
     client, editor, faraday_router
 ):
-    bigquery = connection_json(
+    bigquery = listed_connection_json(
         name="BQ", type="bigquery", options={"project_id": "acme", "dataset_name": "sales"}
     )
     faraday_router.get(PATH).respond(json=bigquery)
@@ -111,7 +112,7 @@ def test_saving_without_a_change_sends_nothing_and_says_so(client, editor, farad
 def test_an_option_faraday_cannot_empty_is_required_once_set_and_refused_when_emptied(
     client, editor, faraday_router
 ):
-    bigquery = connection_json(
+    bigquery = listed_connection_json(
         name="BQ",
         type="bigquery",
         options={"project_id": "acme", "dataset_name": "sales", "region": "us-east1"},
@@ -136,7 +137,7 @@ def test_an_option_faraday_cannot_empty_is_required_once_set_and_refused_when_em
 def test_an_optional_option_faraday_can_empty_keeps_its_default_choice(
     client, editor, faraday_router
 ):
-    sftp = connection_json(
+    sftp = listed_connection_json(
         name="Files",
         type="sftp",
         options={"host": "files.example.com", "port": 22, "user": "u", "compression": True},
@@ -152,7 +153,7 @@ def test_an_optional_option_faraday_can_empty_keeps_its_default_choice(
     assert compression.find("option", selected=None).attrs["value"] == "true"
 
 
-SFTP = connection_json(
+SFTP = listed_connection_json(
     name="Files",
     type="sftp",
     options={"host": "files.example.com", "port": 22, "user": "faraday"},

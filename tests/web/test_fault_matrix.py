@@ -4,7 +4,8 @@ For each row on the create page: no 500 (422 for Faraday's validation errors, 50
 the title that `messages.describe_error` gives that error class and kind (validation messages
 on the field they name), the typed non-secret values re-rendered, the secret never echoed, and
 exactly one audit row with the right outcome, error code and error id. Smaller matrices run a
-lifecycle action (force update) and the list page through the same faults.
+lifecycle action (force update) and the list page through the same faults. The create path's only
+fault matrix: tests/web/test_fix_notes.py reads its rows too.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ from faraday_admin.faraday_client import (
     ServerError,
     ValidationFailed,
 )
+from tests.payloads import CONNECTION_ID, ERROR_ID, api_error
+from tests.payloads import listed_connection_json as listed_connection
 from tests.web.create_helpers import CREATE_URL, HTMX, catalog_type, form_data, issue_token
-from tests.web.fake_faraday import ERROR_ID, api_error
 from tests.web.html import field_errors, form_errors, is_partial, parse
-from tests.web.list_helpers import CONNECTION_ID, serve_detail
-from tests.web.list_helpers import connection_json as listed_connection
+from tests.web.list_helpers import serve_detail
 
 PASSWORD = "pw-SECRET-4b7a-never-shown"
+ADMIN_STEP = "Ask an admin"
 TYPE = "mysql"
 GENERIC_TITLE = describe_error(FaradayError()).title
 VALIDATION_MESSAGE = "Faraday cannot resolve this host."
@@ -154,12 +156,37 @@ FAULTS = [
         step_contains="Nothing was sent.",
     ),
     Fault(
+        "read-timeout",
+        httpx.ReadTimeout("timed out"),
+        network("read_timeout"),
+        Outcome.NETWORK_FAULT,
+        step_contains="check the connections list before trying again",
+        lookups=1,  # the create may have landed: the app looks before saying anything
+    ),
+    Fault(
         "read-timeout-and-lookup-fails",
         httpx.ReadTimeout("timed out"),
         network("read_timeout"),
         Outcome.NETWORK_FAULT,
         step_contains="check the connections list before trying again",
         lookup=httpx.ReadTimeout("timed out"),
+        lookups=1,
+    ),
+    Fault(
+        "read-timeout-and-lookup-refused",
+        httpx.ReadTimeout("timed out"),
+        network("read_timeout"),
+        Outcome.NETWORK_FAULT,
+        step_contains="check the connections list before trying again",
+        lookup=api_error(401, "EXPIRED_API_KEY"),
+        lookups=1,
+    ),
+    Fault(
+        "broken-answer",
+        httpx.RemoteProtocolError("peer closed connection"),
+        network("protocol"),
+        Outcome.NETWORK_FAULT,
+        step_contains="Check the connections list",
         lookups=1,
     ),
     Fault(
@@ -198,6 +225,7 @@ FAULTS = [
         BadResponse(status=502),
         Outcome.BAD_RESPONSE,
         http_status=502,
+        step_contains="Check the connections list",
         lookups=1,  # a gateway's error: the create may have landed, so the app looks
     ),
     Fault(
@@ -206,6 +234,7 @@ FAULTS = [
         BadResponse(status=429),
         Outcome.BAD_RESPONSE,
         http_status=429,
+        step_contains="Wait a minute and try again.",
     ),
     Fault(
         "503-retry-after",
@@ -222,7 +251,7 @@ FAULTS = [
         RateLimited(status=429, retry_after=30),
         Outcome.FARADAY_ERROR,
         http_status=429,
-        step_contains="Wait about 30 seconds and try again.",
+        step_contains="Nothing was changed. Wait about 30 seconds and try again.",
     ),
     Fault(
         "201-truncated-json",
@@ -230,6 +259,7 @@ FAULTS = [
         BadResponse(status=201),
         Outcome.BAD_RESPONSE,
         http_status=201,
+        step_contains="Check the connections list",
         lookups=1,  # a 2xx we couldn't read most likely created it: the app looks
     ),
     Fault(
@@ -238,6 +268,16 @@ FAULTS = [
         BadResponse(status=400),
         Outcome.BAD_RESPONSE,
         http_status=400,
+        step_contains="Check the connections list",
+    ),
+    Fault(
+        "201-not-a-connection",
+        httpx.Response(201, json={"ok": True}),
+        BadResponse(status=201),
+        Outcome.BAD_RESPONSE,
+        http_status=201,
+        step_contains="Check the connections list",
+        lookups=1,
     ),
     Fault(
         "201-json-array",
@@ -245,6 +285,7 @@ FAULTS = [
         BadResponse(status=201),
         Outcome.BAD_RESPONSE,
         http_status=201,
+        step_contains="Check the connections list",
         lookups=1,  # a 2xx we couldn't read most likely created it: the app looks
     ),
     Fault(
@@ -255,17 +296,47 @@ FAULTS = [
         http_status=400,
     ),
     # Each of Faraday's documented error codes.
-    code_row(400, "BAD_REQUEST", BadRequest, note="options.type is not supported."),
-    code_row(403, "FORBIDDEN", Forbidden),
-    code_row(403, "MAX_RESOURCES_REACHED", LimitReached),
-    code_row(500, "INTERNAL_SERVER_ERROR", ServerError),
-    code_row(401, "INVALID_AUTHORIZATION", AuthFailed),
+    # With a note, the note is the next step.
+    code_row(
+        400,
+        "BAD_REQUEST",
+        BadRequest,
+        note="options.type is not supported.",
+        step_contains="options.type is not supported.",
+    ),
+    code_row(403, "FORBIDDEN", Forbidden, step_contains=ADMIN_STEP),
+    code_row(
+        403,
+        "MAX_RESOURCES_REACHED",
+        LimitReached,
+        step_contains="Archive or delete a connection you no longer use",
+    ),
+    code_row(
+        500,
+        "INTERNAL_SERVER_ERROR",
+        ServerError,
+        step_contains="contact Faraday support with the error ID below",
+    ),
+    code_row(401, "INVALID_AUTHORIZATION", AuthFailed, step_contains=ADMIN_STEP),
     # A 404 on POST /connections: the app is pointed at the wrong address.
-    code_row(404, "NOT_FOUND", NotFound, method="POST", path="/connections"),
-    code_row(401, "MALFORMED_API_KEY", AuthFailed),
-    code_row(401, "MISSING_API_KEY", AuthFailed),
-    code_row(401, "EXPIRED_API_KEY", AuthFailed),
-    code_row(409, "CONFLICT", Conflict, note="A connection with these details already exists."),
+    code_row(
+        404,
+        "NOT_FOUND",
+        NotFound,
+        method="POST",
+        path="/connections",
+        step_contains="Ask an admin to check FARADAY_API_URL.",
+    ),
+    code_row(401, "MALFORMED_API_KEY", AuthFailed, step_contains=ADMIN_STEP),
+    code_row(401, "MISSING_API_KEY", AuthFailed, step_contains=ADMIN_STEP),
+    code_row(401, "EXPIRED_API_KEY", AuthFailed, step_contains=ADMIN_STEP),
+    code_row(
+        409,
+        "CONFLICT",
+        Conflict,
+        note="A connection with these details already exists.",
+        step_contains="A connection with these details already exists.",
+    ),
     code_row(
         400,
         "VALIDATION_FAILED",
@@ -337,14 +408,46 @@ def test_the_matrix_covers_every_faraday_error_code_and_path_spelling():
     assert {f.code for f in FAULTS if f.id.endswith(f.code) and f.code} == ERROR_CODES
     assert {f.id.removeprefix("validation-path-") for f in FAULTS if f.field} == set(PATH_TARGETS)
     kinds = {f.network_kind for f in FAULTS} - {None}
-    assert kinds == {"connect_timeout", "read_timeout", "refused", "dns", "tls"}
+    assert kinds == {"connect_timeout", "read_timeout", "refused", "dns", "tls", "protocol"}
 
 
 def test_the_matrix_expects_a_specific_title_for_every_fault_but_a_bare_bad_request():
     generic = [f.id for f in FAULTS if f.title == GENERIC_TITLE]
     assert generic == ["400-json-array", "400-BAD_REQUEST"]
-    # A bare 400 has nothing specific to say; with a note, the note is the next step.
-    assert row("400-BAD_REQUEST").step_contains == ""
+
+
+@pytest.mark.parametrize(
+    ("fault_id", "title"),
+    [
+        ("401-MISSING_API_KEY", "No Faraday API key is set up."),
+        ("401-MALFORMED_API_KEY", "Faraday didn't recognise the API key's format."),
+        ("401-EXPIRED_API_KEY", "The Faraday API key has expired."),
+        ("401-INVALID_AUTHORIZATION", "Faraday refused the API key."),
+        ("403-FORBIDDEN", "Faraday says this account isn't allowed to do that."),
+        ("403-MAX_RESOURCES_REACHED", "Your Faraday account has reached its limit of connections."),
+        (
+            "409-CONFLICT",
+            "Faraday refused because it conflicts with something that already exists.",
+        ),
+        ("400-BAD_REQUEST", "Faraday couldn't do that."),
+        ("500-INTERNAL_SERVER_ERROR", "Faraday had a problem on its side."),
+        ("404-NOT_FOUND", "Faraday didn't recognise the address this app uses for connections."),
+        ("502-html-body", "Faraday is having trouble: it answered with an error page (502)."),
+        ("429-html-body", "Faraday is receiving too many requests right now."),
+        ("503-retry-after", "Faraday is temporarily unavailable."),
+        ("429-retry-after", "Faraday is receiving too many requests right now."),
+        ("201-truncated-json", "Faraday sent an answer this app couldn't read."),
+        ("201-not-a-connection", "Faraday sent an answer this app couldn't read."),
+        ("400-truncated-json", "Faraday sent an answer this app couldn't read."),
+        ("connect-timeout", "This app couldn't reach Faraday."),
+        ("refused", "This app couldn't reach Faraday."),
+        ("read-timeout", "Faraday didn't answer in time."),
+        ("broken-answer", "The connection to Faraday broke off."),
+    ],
+)
+def test_the_matrix_titles_are_these_plain_words(fault_id, title):
+    """The page test compares with describe_error; this pins the words a person reads."""
+    assert row(fault_id).title == title
 
 
 # ---- the create page ------------------------------------------------------------------------
@@ -365,9 +468,13 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
     assert is_partial(response.content) is htmx
     content = response.content.decode()
     doc = parse(content)
+    if htmx:
+        assert doc.by_id("create-form")
     title, whole = banner(doc)
     assert title == fault.title
     assert fault.step_contains in whole
+    if fault.page_status == 502:
+        assert "autofocus" in doc.by_id("upstream-error").attrs, "no field to blame: it takes focus"
     if fault.error_id:
         assert doc.by_id("upstream-error").find("code").text == fault.error_id
     else:
@@ -375,7 +482,7 @@ def test_create_with_upstream_fault_answers_a_worded_page_keeps_input_and_audits
     if fault.field:
         expected = f"{VALIDATION_MESSAGE} {VALIDATION_SUGGESTION}"
         assert field_errors(doc, fault.field) == [expected]
-    assert create_faraday.create_calls == 1
+    assert create_faraday.create_calls == 1  # POSTs are never retried
     assert lookup.call_count == fault.lookups
 
     # What the person typed stays, except the secret, which is never rendered back.
@@ -462,6 +569,48 @@ def test_create_error_with_an_overlong_code_and_id_is_audited_cut_to_the_columns
     assert audit.faraday_error_id == error_id.replace("\x00", "\ufffd")[:64]
 
 
+def test_create_after_an_upstream_fault_resubmitting_the_same_form_creates_it(
+    onboarder_client, create_faraday, submission
+):
+    create_faraday.answer_create(row("500-INTERNAL_SERVER_ERROR").answer)
+    onboarder_client.post(CREATE_URL, submission)
+    create_faraday.answer_create(None)
+
+    response = onboarder_client.post(CREATE_URL, submission)
+
+    assert response.status_code == 302
+    assert create_faraday.create_calls == 2
+    assert ConnectionRecord.objects.count() == 1
+
+
+def test_create_with_no_api_key_configured_shows_the_missing_key_banner_audits_keeps_the_token(
+    onboarder_client, submission, settings
+):
+    settings.FARADAY_API_KEY = ""
+    settings.FARADAY_DEMO = False
+
+    response = onboarder_client.post(CREATE_URL, submission)
+
+    assert response.status_code == 502
+    title, whole = banner(parse(response.content))
+    assert title == row("401-MISSING_API_KEY").title
+    assert ADMIN_STEP in whole
+    audit = AuditEntry.objects.get()
+    assert (audit.outcome, audit.faraday_error_code) == (Outcome.FARADAY_ERROR, "MISSING_API_KEY")
+    token = SubmissionToken.objects.get(token=submission["submission_token"])
+    assert token.claimed_at is None
+
+
+def test_create_404_means_a_wrong_address_not_a_missing_connection(
+    onboarder_client, create_faraday, submission
+):
+    create_faraday.answer_create(row("404-NOT_FOUND").answer)
+
+    _title, whole = banner(parse(onboarder_client.post(CREATE_URL, submission).content))
+
+    assert "couldn't find that connection" not in whole
+
+
 # ---- a lifecycle action: force update -------------------------------------------------------
 
 LIFECYCLE_FAULTS = [
@@ -530,13 +679,8 @@ LIST_FAULTS = [
             "429-html-body",
             "401-EXPIRED_API_KEY",
             "403-FORBIDDEN",
+            "read-timeout",
         }
-    ),
-    Fault(
-        "read-timeout",
-        httpx.ReadTimeout("timed out"),
-        network("read_timeout"),
-        Outcome.NETWORK_FAULT,
     ),
     Fault(
         "200-truncated-json",

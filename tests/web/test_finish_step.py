@@ -14,7 +14,8 @@ from django.urls import reverse
 from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.connections.finish_steps import clickhouse_key_base64, snowflake_key_body
 from faraday_admin.connections.models import KeyInstallMark
-from tests.web.list_helpers import CONNECTION_ID, connection_json, serve_detail
+from tests.payloads import CONNECTION_ID, listed_connection_json
+from tests.web.list_helpers import serve_detail
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def snowflake(**overrides):
         "database": "DB",
         "rsa_public_key": PEM,
     }
-    return connection_json(options={**options, **overrides.pop("options", {})}, **overrides)
+    return listed_connection_json(options={**options, **overrides.pop("options", {})}, **overrides)
 
 
 def clickhouse(**overrides):
@@ -52,7 +53,7 @@ def clickhouse(**overrides):
         "database": "shop",
         "ssh_public_key": SSH_KEY,
     }
-    return connection_json(options={**options, **overrides.pop("options", {})}, **overrides)
+    return listed_connection_json(options={**options, **overrides.pop("options", {})}, **overrides)
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def test_once_ready_the_step_is_folded_away(client, admin, faraday_router):
 
 def test_s3_shows_the_bucket_policy_for_the_connections_bucket(client, admin, faraday_router):
     options = {"type": "s3_csv", "bucket_name": "faraday-acme-x1", "aws_region": "us-east-1"}
-    serve_detail(faraday_router, connection_json(options=options, status="error"))
+    serve_detail(faraday_router, listed_connection_json(options=options, status="error"))
     text = page_text(client)
     assert "Bucket policy for Faraday (S3)" in text
     assert '"arn:aws:s3:::faraday-acme-x1/*"' in text
@@ -180,7 +181,7 @@ def test_s3_shows_the_bucket_policy_for_the_connections_bucket(client, admin, fa
 @override_settings(FARADAY_BIGQUERY_SERVICE_ACCOUNT="fdy@proj.iam.gserviceaccount.com")
 def test_bigquery_grants_roles_to_the_service_account_from_settings(client, admin, faraday_router):
     options = {"type": "bigquery", "project_id": "acme-1", "dataset_name": "sales"}
-    serve_detail(faraday_router, connection_json(options=options, status="new"))
+    serve_detail(faraday_router, listed_connection_json(options=options, status="new"))
     text = page_text(client)
     assert (
         "bq add-iam-policy-binding --member=serviceAccount:fdy@proj.iam.gserviceaccount.com "
@@ -199,12 +200,12 @@ def test_a_bastion_gets_faradays_ssh_key_from_settings(client, admin, faraday_ro
         "user": "fdy",
         "ssh_bastion": "jump@bastion.example.com",
     }
-    serve_detail(faraday_router, connection_json(options=options, status="new"))
+    serve_detail(faraday_router, listed_connection_json(options=options, status="new"))
     text = page_text(client)
     assert "authorized_keys of jump on the bastion" in text
     assert "ssh-ed25519 AAAAfaraday faraday" in text
 
 
 def test_a_plain_password_type_without_a_bastion_has_no_step(client, admin, faraday_router):
-    serve_detail(faraday_router, connection_json(status="new"))
+    serve_detail(faraday_router, listed_connection_json(status="new"))
     assert "Finish on your side" not in page_text(client)

@@ -6,9 +6,9 @@ import html
 import pytest
 from django.urls import reverse
 
+from tests.payloads import ERROR_ID
 from tests.web.create_helpers import CANARY, CREATE_URL, HTMX, mysql_submission
-from tests.web.fake_faraday import ERROR_ID
-from tests.web.test_create_upstream_errors import FAILURES
+from tests.web.test_fault_matrix import FAULTS
 
 FIXERS = {
     "401-MISSING_API_KEY": "an admin of this app",
@@ -20,18 +20,31 @@ FIXERS = {
     "409-CONFLICT": "you",
     "400-BAD_REQUEST": "Faraday support",
     "500-INTERNAL_SERVER_ERROR": "Faraday support",
-    "502-html": "you",
-    "429-html": "you",
+    "502-html-body": "you",
+    "429-html-body": "you",
     "503-retry-after": "you",
     "429-retry-after": "you",
-    "201-malformed-json": "Faraday support",
+    "201-truncated-json": "Faraday support",
     "201-not-a-connection": "Faraday support",
-    "400-malformed-json": "Faraday support",
+    "400-truncated-json": "Faraday support",
     "connect-timeout": "an admin of this app",
     "refused": "an admin of this app",
     "read-timeout": "you",
+    "read-timeout-and-lookup-fails": "you",
+    "read-timeout-and-lookup-refused": "you",
     "broken-answer": "you",
+    "dns-failure": "an admin of this app",
+    "tls-failure": "an admin of this app",
+    "404-NOT_FOUND": "an admin of this app",
+    "500-without-code": "Faraday support",
+    "201-json-array": "Faraday support",
+    "400-json-array": "Faraday support",
+    "400-VALIDATION_FAILED": "you",
 }
+
+
+# The fault matrix's rows but its validation-path spellings (each one the same fault).
+FAILURES = [f for f in FAULTS if not f.id.startswith("validation-path-")]
 
 
 def test_the_expectations_cover_every_failure():
@@ -65,7 +78,7 @@ def test_every_create_failure_says_who_fixes_it_with_a_message_without_the_passw
 
 
 def test_an_admin_reading_an_admin_error_is_told_it_is_them(client, create_faraday, admin_user):
-    from tests.web.fake_faraday import api_error
+    from tests.payloads import api_error
 
     client.force_login(admin_user)
     create_faraday.answer_create(api_error(401, "EXPIRED_API_KEY"))
@@ -95,13 +108,14 @@ def test_a_missing_role_says_an_admin_fixes_it_with_a_message(client_for):
 def test_a_status_error_on_the_detail_page_says_your_it_team_with_the_specifics(
     client, viewer, faraday_router
 ):
-    from tests.web.list_helpers import connection_json, serve_detail
+    from tests.payloads import listed_connection_json
+    from tests.web.list_helpers import serve_detail
     from tests.web.test_detail_page import DETAIL_URL
 
     client.force_login(viewer)
     serve_detail(
         faraday_router,
-        connection_json(
+        listed_connection_json(
             status="error",
             status_error="Password incorrect",
             options={"type": "postgres", "host": "db.example.com", "user": "fdy", "port": 5432},
@@ -116,11 +130,12 @@ def test_a_status_error_on_the_detail_page_says_your_it_team_with_the_specifics(
 def test_a_refusal_for_a_managed_connection_says_faraday_support(
     client, admin_user, faraday_router
 ):
-    from tests.web.list_helpers import connection_json, serve_detail
+    from tests.payloads import listed_connection_json
+    from tests.web.list_helpers import serve_detail
 
     client.force_login(admin_user)
-    serve_detail(faraday_router, {**connection_json(), "managed": True})
-    from tests.web.list_helpers import CONNECTION_ID
+    serve_detail(faraday_router, {**listed_connection_json(), "managed": True})
+    from tests.payloads import CONNECTION_ID
 
     body = html.unescape(
         client.get(reverse("connections:archive", args=[CONNECTION_ID])).content.decode()

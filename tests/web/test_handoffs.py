@@ -129,7 +129,7 @@ def test_the_whole_life_of_a_link_with_exactly_one_post(
 def test_a_faraday_error_keeps_the_link_open_for_a_corrected_submit(
     client, signed_in_onboarder, create_faraday
 ):
-    from tests.web.fake_faraday import api_error
+    from tests.payloads import api_error
 
     handoff = send_to_it(client, signed_in_onboarder)
     create_faraday.answer_create(api_error(500, "INTERNAL_SERVER_ERROR"))

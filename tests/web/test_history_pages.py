@@ -15,15 +15,10 @@ from faraday_admin.audit.models import Action, AuditEntry, Outcome
 from faraday_admin.core import roles
 from faraday_admin.core.upstream import forget_cached_reads
 from faraday_admin.history.models import Origin, TrackedConnection
+from tests.payloads import CONNECTION_ID, listed_connection_json
 from tests.web.create_helpers import form_data, issue_token
 from tests.web.html import parse
-from tests.web.list_helpers import (
-    CANARY,
-    CONNECTION_ID,
-    connection_json,
-    serve_detail,
-    upstream_writes,
-)
+from tests.web.list_helpers import CANARY, serve_detail, upstream_writes
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +34,10 @@ OPTIONS = {
     "schema": "public",
     "user": "faraday",
 }
-BEFORE = connection_json(name="Shop", options=OPTIONS)
-AFTER = connection_json(name="Shop", options=OPTIONS | {"host": "db2.example.com", "port": 6432})
+BEFORE = listed_connection_json(name="Shop", options=OPTIONS)
+AFTER = listed_connection_json(
+    name="Shop", options=OPTIONS | {"host": "db2.example.com", "port": 6432}
+)
 FORM = {
     "name": "Shop",
     "host": "db2.example.com",
@@ -76,10 +73,10 @@ def test_an_edit_records_before_and_after_from_faradays_answers(client_for, fara
 
 def test_the_before_is_faradays_value_not_the_last_one_typed_here(client_for, faraday_router):
     """Someone changed the host elsewhere after this app last saw it: the diff says so."""
-    faraday_router.get(PATH).respond(json=connection_json(name="Shop", options=OPTIONS))
+    faraday_router.get(PATH).respond(json=listed_connection_json(name="Shop", options=OPTIONS))
     client = client_for(roles.ONBOARDER)
     client.get(EDIT_URL)  # this app saw db1
-    elsewhere = connection_json(name="Shop", options=OPTIONS | {"host": "db9.example.com"})
+    elsewhere = listed_connection_json(name="Shop", options=OPTIONS | {"host": "db9.example.com"})
     faraday_router.get(PATH).respond(json=elsewhere)
     faraday_router.patch(PATH).respond(json=AFTER)
 
@@ -202,7 +199,7 @@ def test_revert_shows_the_patch_and_sends_exactly_it(client_for, faraday_router)
 def test_revert_warns_when_the_connection_changed_since(client_for, faraday_router):
     admin = client_for(roles.ADMIN)
     entry = _edit(admin, faraday_router)
-    moved = connection_json(name="Shop", options=OPTIONS | {"host": "db3.example.com"})
+    moved = listed_connection_json(name="Shop", options=OPTIONS | {"host": "db3.example.com"})
     faraday_router.get(PATH).respond(json=moved)
 
     html = admin.get(_revert_url(entry)).content.decode()
@@ -255,10 +252,10 @@ def test_an_onboarder_may_not_revert(client_for, faraday_router):
 
 
 def test_the_list_filters_connections_that_broke_in_the_last_24_hours(client_for, faraday_router):
-    healthy = connection_json("c-ok", name="Healthy")
-    broke = connection_json("c-broke", name="Broke", status="error")
+    healthy = listed_connection_json("c-ok", name="Healthy")
+    broke = listed_connection_json("c-broke", name="Broke", status="error")
     faraday_router.get("/connections").respond(
-        json=[healthy, connection_json("c-broke", name="Broke")]
+        json=[healthy, listed_connection_json("c-broke", name="Broke")]
     )
     viewer = client_for(roles.VIEWER)
     viewer.get(reverse("connections:list"))
@@ -298,7 +295,7 @@ def test_a_secret_typed_into_an_edit_appears_in_no_diff_snapshot_row_page_or_csv
     admin = client_for(roles.ADMIN)
     entry = _edit(admin, faraday_router)
     # Faraday echoing the secret by mistake must not leak it either.
-    echoing = connection_json(name="Shop", options=OPTIONS | {"password": CANARY})
+    echoing = listed_connection_json(name="Shop", options=OPTIONS | {"password": CANARY})
     serve_detail(faraday_router, echoing)
     faraday_router.get("/connections").respond(json=[echoing])
 
@@ -367,7 +364,9 @@ def test_the_detail_page_shows_how_long_it_has_been_in_error_and_how_often_it_br
 ):
     viewer = client_for(roles.VIEWER)
     for status in ("ready", "error", "ready", "error"):
-        serve_detail(faraday_router, connection_json(name="Shop", options=OPTIONS, status=status))
+        serve_detail(
+            faraday_router, listed_connection_json(name="Shop", options=OPTIONS, status=status)
+        )
         viewer.get(DETAIL_URL)
         forget_cached_reads()
 

@@ -12,15 +12,15 @@ from django.utils import timezone
 
 from faraday_admin.catalog import get_catalog
 from faraday_admin.connections.models import ConnectionRecord
-from tests.web.fake_faraday import ERROR_ID, error_json
-from tests.web.html import parse, pollers
-from tests.web.list_helpers import (
+from tests.payloads import (
     CONNECTION_ID,
-    connection_json,
-    login,
+    ERROR_ID,
+    error_json,
+    listed_connection_json,
     many_connections,
-    upstream_calls,
 )
+from tests.web.html import parse, pollers
+from tests.web.list_helpers import login, upstream_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +79,8 @@ def test_empty_state_for_a_viewer_without_create_permission_says_whom_to_ask(
 
 
 ARCHIVED_ONLY = [
-    connection_json("ar-1", name="Old warehouse", archived_at="2024-03-01T00:00:00Z"),
-    connection_json("ar-2", name="Old shop", archived_at="2024-04-01T00:00:00Z"),
+    listed_connection_json("ar-1", name="Old warehouse", archived_at="2024-03-01T00:00:00Z"),
+    listed_connection_json("ar-2", name="Old shop", archived_at="2024-04-01T00:00:00Z"),
 ]
 
 
@@ -137,7 +137,7 @@ def test_all_archived_for_a_viewer_without_create_permission_offers_no_create_li
 def test_one_connection_shows_every_column(client, viewer, faraday_router):
     created = timezone.now() - timedelta(hours=3)
     faraday_router.get("/connections").respond(
-        json=[connection_json(name="Marketing DB", created_at=created)]
+        json=[listed_connection_json(name="Marketing DB", created_at=created)]
     )
     ConnectionRecord.objects.create(
         faraday_id=CONNECTION_ID,
@@ -168,7 +168,7 @@ def test_one_connection_shows_every_column(client, viewer, faraday_router):
 
 
 def test_connection_created_elsewhere_says_so_instead_of_a_creator(client, viewer, faraday_router):
-    faraday_router.get("/connections").respond(json=[connection_json()])
+    faraday_router.get("/connections").respond(json=[listed_connection_json()])
 
     [row] = _rows(client.get(LIST_URL))
 
@@ -246,7 +246,7 @@ def test_page_past_the_end_shows_the_last_page(client, viewer, faraday_router):
 def test_status_badge_has_text_and_icon_not_colour_alone(
     client, viewer, faraday_router, status, icon, text
 ):
-    faraday_router.get("/connections").respond(json=[connection_json(status=status)])
+    faraday_router.get("/connections").respond(json=[listed_connection_json(status=status)])
 
     [row] = _rows(client.get(LIST_URL))
 
@@ -258,7 +258,7 @@ def test_status_badge_has_text_and_icon_not_colour_alone(
 
 def test_archived_badge_has_text_and_icon_beside_the_status(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
-        json=[connection_json(archived_at="2024-03-01T00:00:00Z")]
+        json=[listed_connection_json(archived_at="2024-03-01T00:00:00Z")]
     )
 
     [row] = _rows(client.get(LIST_URL, {"archived": "show"}))
@@ -271,7 +271,7 @@ def test_archived_badge_has_text_and_icon_beside_the_status(client, viewer, fara
 
 def test_error_row_shows_the_error_itself(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
-        json=[connection_json(status="error", status_error="Password incorrect")]
+        json=[listed_connection_json(status="error", status_error="Password incorrect")]
     )
 
     [row] = _rows(client.get(LIST_URL))
@@ -282,12 +282,12 @@ def test_error_row_shows_the_error_itself(client, viewer, faraday_router):
 # ---- filters, search, sort ------------------------------------------------------------------
 
 MIXED = [
-    connection_json("pg-1", name="Sales Postgres", type="postgres", status="ready"),
-    connection_json("pg-2", name="Old Postgres", type="postgres", status="error"),
-    connection_json("sf-1", name="Snowflake Marketing", type="snowflake", status="running"),
-    connection_json("bq-1", name="BigQuery Sales", type="bigquery", status="ready"),
-    connection_json("s3-1", name="S3 drops", type="s3_csv", status="new"),
-    connection_json(
+    listed_connection_json("pg-1", name="Sales Postgres", type="postgres", status="ready"),
+    listed_connection_json("pg-2", name="Old Postgres", type="postgres", status="error"),
+    listed_connection_json("sf-1", name="Snowflake Marketing", type="snowflake", status="running"),
+    listed_connection_json("bq-1", name="BigQuery Sales", type="bigquery", status="ready"),
+    listed_connection_json("s3-1", name="S3 drops", type="s3_csv", status="new"),
+    listed_connection_json(
         "ar-1",
         name="Archived Sales",
         type="postgres",
@@ -377,9 +377,9 @@ def test_sort_by_name_or_created(client, viewer, faraday_router, sort, expected)
     now = timezone.now()
     faraday_router.get("/connections").respond(
         json=[
-            connection_json("a", name="a-conn", created_at=now - timedelta(days=2)),
-            connection_json("b", name="B-conn", created_at=now - timedelta(days=1)),
-            connection_json("c", name="c-conn", created_at=now - timedelta(days=3)),
+            listed_connection_json("a", name="a-conn", created_at=now - timedelta(days=2)),
+            listed_connection_json("b", name="B-conn", created_at=now - timedelta(days=1)),
+            listed_connection_json("c", name="c-conn", created_at=now - timedelta(days=3)),
         ]
     )
 
@@ -392,7 +392,8 @@ def test_equal_names_and_times_keep_one_order_whatever_order_faraday_sends(
 ):
     created = timezone.now() - timedelta(days=1)
     twins = [
-        connection_json(twin_id, name="Twin", created_at=created) for twin_id in ("t-1", "t-2")
+        listed_connection_json(twin_id, name="Twin", created_at=created)
+        for twin_id in ("t-1", "t-2")
     ]
     route = faraday_router.get("/connections")
 
@@ -466,10 +467,12 @@ def test_filter_menus_offer_every_status_category_and_type_grouped_by_category(
 
 def test_paging_links_keep_every_filter(client, viewer, faraday_router):
     matching = [
-        connection_json(f"m-{i:03d}", name=f"sales-{i:03d}", status="ready") for i in range(120)
+        listed_connection_json(f"m-{i:03d}", name=f"sales-{i:03d}", status="ready")
+        for i in range(120)
     ]
     others = [
-        connection_json(f"o-{i:03d}", name=f"sales-x-{i:03d}", status="error") for i in range(30)
+        listed_connection_json(f"o-{i:03d}", name=f"sales-x-{i:03d}", status="error")
+        for i in range(30)
     ]
     faraday_router.get("/connections").respond(json=matching + others)
     filters = {"q": "SALES", "status": "ready", "category": "database", "sort": "name"}
@@ -490,8 +493,11 @@ def test_paging_links_keep_every_filter(client, viewer, faraday_router):
 
 def test_following_a_paging_link_keeps_the_filters(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
-        json=[connection_json(f"m-{i:03d}", name=f"db-{i:03d}", type="postgres") for i in range(70)]
-        + [connection_json("sf", name="db-snow", type="snowflake")]
+        json=[
+            listed_connection_json(f"m-{i:03d}", name=f"db-{i:03d}", type="postgres")
+            for i in range(70)
+        ]
+        + [listed_connection_json("sf", name="db-snow", type="snowflake")]
     )
     first = client.get(LIST_URL, {"type": "postgres", "sort": "-name"})
     next_href = parse(first).find("a", rel="next").attrs["href"]
@@ -585,7 +591,7 @@ def test_user_without_view_permission_gets_403_and_no_upstream_request(
 )
 def test_direction_column_uses_plain_words(client, viewer, faraday_router, directionality, words):
     faraday_router.get("/connections").respond(
-        json=[connection_json(directionality=directionality)]
+        json=[listed_connection_json(directionality=directionality)]
     )
 
     [row] = _rows(client.get(LIST_URL))

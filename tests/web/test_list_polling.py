@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.web.fake_faraday import error_json
+from tests.payloads import error_json, listed_connection_json, many_connections
 from tests.web.html import parse, pollers
-from tests.web.list_helpers import connection_json, login, many_connections
+from tests.web.list_helpers import login
 
 pytestmark = pytest.mark.django_db
 
@@ -37,11 +37,11 @@ def _requested_ids(router) -> list[list[str]]:
 def test_list_with_active_rows_has_one_poller_for_just_those_rows(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
         json=[
-            connection_json("n-1", name="one", status="new"),
-            connection_json("s-1", name="two", status="starting"),
-            connection_json("r-1", name="three", status="running"),
-            connection_json("ok-1", name="four", status="ready"),
-            connection_json("er-1", name="five", status="error"),
+            listed_connection_json("n-1", name="one", status="new"),
+            listed_connection_json("s-1", name="two", status="starting"),
+            listed_connection_json("r-1", name="three", status="running"),
+            listed_connection_json("ok-1", name="four", status="ready"),
+            listed_connection_json("er-1", name="five", status="error"),
         ]
     )
 
@@ -60,9 +60,9 @@ def test_list_with_active_rows_has_one_poller_for_just_those_rows(client, viewer
 def test_list_with_only_terminal_rows_does_not_poll(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
         json=[
-            connection_json("ok-1", status="ready"),
-            connection_json("er-1", status="error"),
-            connection_json("ar-1", status="ready", archived_at="2024-03-01T00:00:00Z"),
+            listed_connection_json("ok-1", status="ready"),
+            listed_connection_json("er-1", status="error"),
+            listed_connection_json("ar-1", status="ready", archived_at="2024-03-01T00:00:00Z"),
         ]
     )
 
@@ -100,9 +100,9 @@ def test_refresh_reads_the_list_the_list_page_cached_instead_of_asking_again(
 ):
     route = faraday_router.get("/connections").respond(
         json=[
-            connection_json("n-1", name="one", status="starting"),
-            connection_json("r-1", name="two", status="running"),
-            connection_json("x-1", name="other", status="ready"),
+            listed_connection_json("n-1", name="one", status="starting"),
+            listed_connection_json("r-1", name="two", status="running"),
+            listed_connection_json("x-1", name="other", status="ready"),
         ]
     )
 
@@ -120,8 +120,8 @@ def test_refresh_returns_the_rows_out_of_band_and_keeps_polling_while_active(
 ):
     faraday_router.get("/connections").respond(
         json=[
-            connection_json("n-1", name="one", status="starting"),
-            connection_json("r-1", name="two", status="ready"),
+            listed_connection_json("n-1", name="one", status="starting"),
+            listed_connection_json("r-1", name="two", status="ready"),
         ]
     )
 
@@ -145,8 +145,8 @@ def test_refresh_returns_the_rows_out_of_band_and_keeps_polling_while_active(
 def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
         json=[
-            connection_json("n-1", status="ready"),
-            connection_json("r-1", status="error", status_error="Password incorrect"),
+            listed_connection_json("n-1", status="ready"),
+            listed_connection_json("r-1", status="error", status_error="Password incorrect"),
         ]
     )
 
@@ -165,9 +165,9 @@ def test_refresh_once_all_terminal_removes_the_poller(client, viewer, faraday_ro
 def test_refresh_reads_out_the_rows_that_finished_checking(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
         json=[
-            connection_json("n-1", name="Shop DB", status="ready"),
-            connection_json("s-1", name="Ads", status="running"),
-            connection_json("r-1", name="Lake", status="error"),
+            listed_connection_json("n-1", name="Shop DB", status="ready"),
+            listed_connection_json("s-1", name="Ads", status="running"),
+            listed_connection_json("r-1", name="Lake", status="error"),
         ]
     )
 
@@ -181,7 +181,9 @@ def test_refresh_reads_out_the_rows_that_finished_checking(client, viewer, farad
 def test_refresh_marks_a_row_faraday_no_longer_lists_instead_of_freezing_its_badge(
     client, viewer, faraday_router
 ):
-    faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
+    faraday_router.get("/connections").respond(
+        json=[listed_connection_json("s-1", status="running")]
+    )
 
     response = client.get(ROWS_URL, {"ids": ["s-1", "g-1"]}, headers=HTMX)
 
@@ -197,7 +199,9 @@ def test_refresh_marks_a_row_faraday_no_longer_lists_instead_of_freezing_its_bad
 
 
 def test_refresh_with_every_row_still_checking_says_nothing(client, viewer, faraday_router):
-    faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
+    faraday_router.get("/connections").respond(
+        json=[listed_connection_json("s-1", status="running")]
+    )
 
     response = client.get(ROWS_URL, {"ids": ["s-1"]}, headers=HTMX)
 
@@ -205,7 +209,9 @@ def test_refresh_with_every_row_still_checking_says_nothing(client, viewer, fara
 
 
 def test_list_page_holds_an_empty_status_news_region(client, viewer, faraday_router):
-    faraday_router.get("/connections").respond(json=[connection_json("s-1", status="running")])
+    faraday_router.get("/connections").respond(
+        json=[listed_connection_json("s-1", status="running")]
+    )
 
     news = parse(client.get(LIST_URL)).find(id="status-news")
 
@@ -214,7 +220,7 @@ def test_list_page_holds_an_empty_status_news_region(client, viewer, faraday_rou
 
 def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
-        json=[connection_json("r-1", status="error", status_error="Password incorrect")]
+        json=[listed_connection_json("r-1", status="error", status_error="Password incorrect")]
     )
 
     response = client.get(ROWS_URL, {"ids": ["r-1"]}, headers=HTMX)
@@ -226,7 +232,11 @@ def test_row_that_turns_to_error_shows_its_error_at_once(client, viewer, faraday
 
 def test_row_in_error_without_status_error_shows_contents_error(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
-        json=[connection_json("r-1", status="error", status_error=None, contents_error="No tables")]
+        json=[
+            listed_connection_json(
+                "r-1", status="error", status_error=None, contents_error="No tables"
+            )
+        ]
     )
 
     response = client.get(ROWS_URL, {"ids": ["r-1"]}, headers=HTMX)
@@ -244,7 +254,7 @@ def test_refresh_without_ids_makes_no_upstream_request_and_stops(client, viewer,
 
 def test_refresh_answers_for_at_most_one_page_of_ids(client, viewer, faraday_router):
     faraday_router.get("/connections").respond(
-        json=[connection_json(f"c-{i}", name=f"n{i}", status="running") for i in range(80)]
+        json=[listed_connection_json(f"c-{i}", name=f"n{i}", status="running") for i in range(80)]
     )
 
     response = client.get(ROWS_URL, {"ids": [f"c-{i}" for i in range(80)]}, headers=HTMX)
@@ -279,7 +289,10 @@ def test_list_polls_rows_whose_status_is_not_final_even_if_undocumented(
     client, viewer, faraday_router, status
 ):
     faraday_router.get("/connections").respond(
-        json=[connection_json("p-1", status=status), connection_json("ok-1", status="ready")]
+        json=[
+            listed_connection_json("p-1", status=status),
+            listed_connection_json("ok-1", status="ready"),
+        ]
     )
 
     [poller] = pollers(client.get(LIST_URL))
@@ -288,7 +301,9 @@ def test_list_polls_rows_whose_status_is_not_final_even_if_undocumented(
 
 
 def test_refresh_keeps_polling_a_row_with_an_undocumented_status(client, viewer, faraday_router):
-    faraday_router.get("/connections").respond(json=[connection_json("p-1", status="pending")])
+    faraday_router.get("/connections").respond(
+        json=[listed_connection_json("p-1", status="pending")]
+    )
 
     response = client.get(ROWS_URL, {"ids": ["p-1"]}, headers=HTMX)
 

@@ -16,16 +16,11 @@ from django.utils import timezone
 from faraday_admin.core import faraday_cache
 from faraday_admin.core.upstream import get_faraday_client
 from faraday_admin.simulator import engine
+from tests.payloads import CONNECTION_ID, listed_connection_json
 from tests.web.conftest import make_role_user
 from tests.web.create_helpers import form_data, mysql_submission
 from tests.web.html import parse
-from tests.web.list_helpers import (
-    ALL_PERMISSIONS,
-    CONNECTION_ID,
-    connection_json,
-    login,
-    serve_detail,
-)
+from tests.web.list_helpers import ALL_PERMISSIONS, login, serve_detail
 from tests.web.test_actions_edit import FORM as EDIT_FORM
 from tests.web.test_actions_edit import STORED as EDIT_STORED
 from tests.web.test_actions_lifecycle import ACTIONS
@@ -66,7 +61,9 @@ def admin_client(db) -> Client:
 
 def test_many_viewers_share_one_upstream_list(client, django_user_model, faraday_router):
     login(client, django_user_model, "view_connections")
-    route = faraday_router.get("/connections").respond(json=[connection_json(status="running")])
+    route = faraday_router.get("/connections").respond(
+        json=[listed_connection_json(status="running")]
+    )
     others = [Client() for _ in range(5)]
     for other in others:
         other.force_login(django_user_model.objects.get(username="tester"))
@@ -83,7 +80,7 @@ def test_many_viewers_share_one_upstream_list(client, django_user_model, faraday
 
 def test_the_detail_page_is_read_once_per_cache_lifetime(client, django_user_model, faraday_router):
     login(client, django_user_model, "view_connections")
-    serve_detail(faraday_router, connection_json())
+    serve_detail(faraday_router, listed_connection_json())
 
     client.get(reverse("connections:detail", args=[CONNECTION_ID]))
     client.get(reverse("connections:detail", args=[CONNECTION_ID]))
@@ -194,12 +191,12 @@ def test_a_confirmed_action_checks_faraday_not_the_cache(client, django_user_mod
     """Archived meanwhile in Faraday's own dashboard: the cached page says active, the send
     reads Faraday and refuses instead of archiving twice."""
     login(client, django_user_model, *ALL_PERMISSIONS, username="boss")
-    route = faraday_router.get(PATH).respond(json=connection_json())
+    route = faraday_router.get(PATH).respond(json=listed_connection_json())
     faraday_router.get(f"{PATH}/datasets").respond(json=[])
     faraday_router.get(f"{PATH}/targets").respond(json=[])
     archive = faraday_router.post(f"{PATH}/archive").respond(204)
     client.get(reverse("connections:archive", args=[CONNECTION_ID]))
-    route.respond(json=connection_json(archived_at="2024-03-01T00:00:00Z"))
+    route.respond(json=listed_connection_json(archived_at="2024-03-01T00:00:00Z"))
 
     response = client.post(reverse("connections:archive", args=[CONNECTION_ID]))
 
@@ -211,7 +208,7 @@ def test_a_429_shows_the_last_list_as_of_its_time_and_adds_no_requests(
     shared_cache, client, django_user_model, faraday_router
 ):
     login(client, django_user_model, "view_connections")
-    route = faraday_router.get("/connections").respond(json=[connection_json(name="Kept")])
+    route = faraday_router.get("/connections").respond(json=[listed_connection_json(name="Kept")])
     client.get(LIST_URL)
     route.respond(429, headers={"Retry-After": "30"}, json={"error": {"message": "slow"}})
     faraday_cache.invalidate(faraday_cache_scope())
@@ -232,7 +229,7 @@ def test_the_detail_status_poll_during_a_429_shows_the_last_status_as_of_its_tim
     shared_cache, client, django_user_model, faraday_router
 ):
     login(client, django_user_model, "view_connections")
-    route = faraday_router.get(PATH).respond(json=connection_json(status="starting"))
+    route = faraday_router.get(PATH).respond(json=listed_connection_json(status="starting"))
     status_url = reverse("connections:status", args=[CONNECTION_ID])
     fresh = client.get(status_url, HTTP_HX_REQUEST="true")
     route.respond(429, headers={"Retry-After": "30"}, json={"error": {"message": "slow"}})

@@ -21,8 +21,8 @@ from faraday_admin.audit.services import audit_record
 from faraday_admin.connections.models import ConnectionRecord
 from faraday_admin.connections.services import audit_reconcile_pending
 from faraday_admin.faraday_client.retry import RetryPolicy
+from tests.payloads import created_json
 from tests.web.create_helpers import CREATE_URL, fake_faraday, mysql_submission
-from tests.web.fake_faraday import created_json
 
 pytestmark = pytest.mark.django_db
 
