@@ -29,7 +29,7 @@ from faraday_admin.faraday_client import Connection, ResourceRef
 from faraday_admin.faraday_client.client import parse_connection_body, parse_resource_refs_body
 from faraday_admin.faraday_client.models import parse_connections
 from faraday_admin.history import selectors as history
-from faraday_admin.history.services import connections_observe
+from faraday_admin.history.services import connections_observe, list_observe
 
 PAGE_SIZE = 50
 # Ties are broken by id, so equal names or times keep one order from page to page.
@@ -197,13 +197,15 @@ def _all_connections(*, fresh: bool = False) -> faraday_cache.Read[_ConnectionLi
         connections_observe(connections=connections, source="list", read_at=read_at)
         return faraday_cache.Read(_ConnectionList(connections))
 
+    scope = cache_scope()
+
     def fetch():
         read_at = timezone.now()
         connections, body = get_reading_client().list_connections_with_body()
-        connections_observe(connections=connections, source="list", read_at=read_at)
+        list_observe(scope=scope, body=body, connections=connections, read_at=read_at)
         return _ConnectionList(connections), body
 
-    return faraday_cache.read(cache_scope(), "connections", fetch, _parse_list)
+    return faraday_cache.read(scope, "connections", fetch, _parse_list)
 
 
 def _created_here_by(ids: Sequence[str]) -> dict[str, str]:

@@ -74,3 +74,18 @@ class SweepLock(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ObservedList(models.Model):
+    """The last list answer of one Faraday account (`scope`, a hash) observed in full. The same
+    answer again, byte for byte, shows nothing that isn't recorded already, so it needs no
+    observation: unless something was recorded since from another read or a write made here
+    (`invalidated_at` after `read_at`), which may have moved a snapshot away from it."""
+
+    scope = models.CharField(max_length=128, primary_key=True)
+    body_digest = models.CharField(max_length=64)
+    read_at = models.DateTimeField()
+    invalidated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} as read at {self.read_at:%Y-%m-%d %H:%M:%S}"

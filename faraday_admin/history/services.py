@@ -10,6 +10,7 @@ change only through conditional updates, and a read that began before the row's 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from faraday_admin.core.upstream import forget_cached_reads, get_faraday_client
 from faraday_admin.faraday_client import Connection, NotFound
 from faraday_admin.history import diffs, signals
 from faraday_admin.history.locks import database_lock
-from faraday_admin.history.models import Origin, StatusChange, TrackedConnection
+from faraday_admin.history.models import ObservedList, Origin, StatusChange, TrackedConnection
 
 SOURCES = frozenset({"list", "detail", "poll", "sweep", "webhook", "write"})
 # Who the audit log names for what was seen in Faraday but not done here.
@@ -93,6 +94,8 @@ def connections_observe(
             new[connection_id] = (config, diffs.config_digest(config))
         elif observed != diffs.observed_digest(config, connection.status):
             changed[connection_id] = (config, diffs.config_digest(config))
+    if source != "list" and (new or changed):
+        _observed_lists_invalidate()
     status_changed, drifted = [], []
     for connection_id, (config, digest) in changed.items():
         moved, outside = _changes_record(by_id[connection_id], config, digest, read_at, baseline)
@@ -102,6 +105,33 @@ def connections_observe(
             drifted.append(connection_id)
     first_seen = _first_sight(by_id, new, read_at) if new else []
     return Observed(tuple(first_seen), tuple(status_changed), tuple(drifted))
+
+
+def list_observe(
+    *, scope: str, body: bytes, connections: Sequence[Connection], read_at: datetime
+) -> Observed:
+    """Observe one account's list answer (`scope`: its cache scope), unless it is byte for byte
+    the last one observed in full and nothing was recorded since by another read or a write
+    made here: then everything it shows is recorded already, and a cold cache fill costs one
+    query and a hash instead of a digest per connection."""
+    digest = hashlib.sha256(body).hexdigest()
+    last = ObservedList.objects.filter(scope=scope).first()
+    if (
+        last is not None
+        and last.body_digest == digest
+        and (last.invalidated_at is None or last.invalidated_at < last.read_at)
+    ):
+        return Observed()
+    observed = connections_observe(connections=connections, source="list", read_at=read_at)
+    ObservedList.objects.update_or_create(
+        scope=scope, defaults={"body_digest": digest, "read_at": read_at}
+    )
+    return observed
+
+
+def _observed_lists_invalidate() -> None:
+    # A list observation still running (read before now) then leaves its answer unskippable.
+    ObservedList.objects.update(invalidated_at=timezone.now())
 
 
 def _changes_record(connection, config, digest, read_at, baseline) -> tuple[bool, bool]:
@@ -221,6 +251,7 @@ def connections_gone(*, connection_ids: Sequence[str], at: datetime | None = Non
     """Note that Faraday no longer has these connections; returns how many were newly gone."""
     # A blank digest makes the next sighting (if it comes back) go the slow way, which clears
     # gone_at.
+    _observed_lists_invalidate()
     return TrackedConnection.objects.filter(
         faraday_connection_id__in=list(connection_ids), gone_at__isnull=True
     ).update(gone_at=at or timezone.now(), observed_digest="")

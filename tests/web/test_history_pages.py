@@ -341,12 +341,12 @@ def test_demo_button_changes_nothing_with_a_real_faraday(client_for, faraday_rou
 def test_reads_are_observed_once_per_cache_fill_not_once_per_page_view(
     client_for, faraday_router, monkeypatch
 ):
-    from faraday_admin.connections import selectors
+    from faraday_admin.history import services
 
     observed = []
-    observe = selectors.connections_observe
+    observe = services.connections_observe
     monkeypatch.setattr(
-        selectors,
+        services,
         "connections_observe",
         lambda **kwargs: observed.append(kwargs["source"]) or observe(**kwargs),
     )
@@ -357,6 +357,56 @@ def test_reads_are_observed_once_per_cache_fill_not_once_per_page_view(
         assert viewer.get(reverse("connections:list")).status_code == 200
 
     assert observed == ["list"]
+
+
+def _observations_counted(monkeypatch) -> list[str]:
+    from faraday_admin.history import services
+
+    observed = []
+    observe = services.connections_observe
+    monkeypatch.setattr(
+        services,
+        "connections_observe",
+        lambda **kwargs: observed.append(kwargs["source"]) or observe(**kwargs),
+    )
+    return observed
+
+
+def test_a_list_answer_seen_before_byte_for_byte_is_not_observed_again(
+    client_for, faraday_router, monkeypatch
+):
+    observed = _observations_counted(monkeypatch)
+    listing = faraday_router.get("/connections")
+    viewer = client_for(roles.VIEWER)
+
+    for answer in ([BEFORE], [BEFORE], [AFTER]):
+        listing.respond(json=answer)
+        forget_cached_reads()  # each read fills the cache afresh
+        assert viewer.get(reverse("connections:list")).status_code == 200
+
+    # The second answer was the first one again; the third changed.
+    assert observed == ["list", "list"]
+    assert AuditEntry.objects.filter(action=Action.CHANGED_OUTSIDE).count() == 1
+
+
+def test_the_same_list_answer_after_an_edit_here_is_observed_and_its_drift_recorded(
+    client_for, faraday_router
+):
+    """An edit made here moves the snapshot: the old answer coming back means someone changed
+    it back elsewhere, so the answer seen before must not be skipped."""
+    from faraday_admin.faraday_client import Connection
+    from faraday_admin.history.services import connection_created_record
+
+    faraday_router.get("/connections").respond(json=[BEFORE])
+    viewer = client_for(roles.VIEWER)
+    assert viewer.get(reverse("connections:list")).status_code == 200
+    connection_created_record(connection=Connection.from_json(AFTER))
+    forget_cached_reads()
+
+    assert viewer.get(reverse("connections:list")).status_code == 200
+
+    drift = AuditEntry.objects.get(action=Action.CHANGED_OUTSIDE)
+    assert {c["field"] for c in drift.changes} == {"host", "port"}
 
 
 def test_the_detail_page_shows_how_long_it_has_been_in_error_and_how_often_it_broke(
