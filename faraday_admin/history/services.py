@@ -123,9 +123,13 @@ def list_observe(
     ):
         return Observed()
     observed = connections_observe(connections=connections, source="list", read_at=read_at)
-    ObservedList.objects.update_or_create(
-        scope=scope, defaults={"body_digest": digest, "read_at": read_at}
-    )
+    # Single statements, not a read then a write in one transaction: on SQLite shared by
+    # several processes the latter fails at once when another process is writing.
+    if not ObservedList.objects.filter(scope=scope).update(body_digest=digest, read_at=read_at):
+        ObservedList.objects.bulk_create(
+            [ObservedList(scope=scope, body_digest=digest, read_at=read_at)],
+            ignore_conflicts=True,
+        )
     return observed
 
 
