@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from faraday_admin.core import crypto
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 # Faraday's events may carry Svix's names for the same three headers.
@@ -40,8 +41,8 @@ def is_valid_secret(secret: str) -> bool:
 
 def demo_secret() -> str:
     """The demo receiver's key when ALERTS_WEBHOOK_SECRET isn't set: stable per installation."""
-    digest = hashlib.sha256(b"faraday-admin.demo-receiver:" + settings.SECRET_KEY.encode())
-    return SECRET_PREFIX + base64.b64encode(digest.digest()).decode()
+    key = crypto.derived_key("demo-receiver", settings.SECRET_KEY)
+    return SECRET_PREFIX + base64.b64encode(key).decode()
 
 
 def sign_headers(*, secret: str, msg_id: str, at: datetime, body: bytes) -> dict[str, str]:

@@ -8,13 +8,18 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
 
+def derived_key(purpose: str, secret_key: str) -> bytes:
+    """32 bytes derived from SECRET_KEY for one `purpose`: stable per installation, different
+    for each purpose."""
+    return hashlib.sha256(f"faraday-admin.{purpose}:{secret_key}".encode()).digest()
+
+
 @lru_cache(maxsize=4)
 def _fernet(configured_key: str, secret_key: str) -> Fernet:
     if configured_key:
         return Fernet(configured_key.encode())
     # No dedicated key: derive a stable one so the app works out of the box.
-    digest = hashlib.sha256(b"faraday-admin.stored-api-key:" + secret_key.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    return Fernet(base64.urlsafe_b64encode(derived_key("stored-api-key", secret_key)))
 
 
 def is_valid_key(key: str) -> bool:
