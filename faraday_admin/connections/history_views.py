@@ -16,9 +16,10 @@ from faraday_admin.audit.decorators import write_permission_required
 from faraday_admin.audit.models import Action
 from faraday_admin.connections import refusals as words
 from faraday_admin.connections import selectors, services
+from faraday_admin.connections.views import FAILED_STATUS
 from faraday_admin.core import roles, upstream
 from faraday_admin.core.problems import describe_error
-from faraday_admin.core.responses import CONFLICT, UPSTREAM_FAILED
+from faraday_admin.core.responses import CONFLICT
 from faraday_admin.faraday_client import FaradayError, NotFound
 from faraday_admin.history import selectors as history
 from faraday_admin.history.services import outside_change_acknowledge
@@ -26,12 +27,7 @@ from faraday_admin.history.services import outside_change_acknowledge
 HISTORY_TEMPLATE = "connections/connection_history.html"
 REVERT_TEMPLATE = "connections/connection_revert.html"
 # A deleted connection can't be reverted: this app's refusal, not a page that isn't there.
-_REVERT_FAILED_STATUS = {
-    services.Reason.GONE: CONFLICT,
-    services.Reason.REFUSED: CONFLICT,
-    services.Reason.UNREADABLE: UPSTREAM_FAILED,
-    services.Reason.UPSTREAM: UPSTREAM_FAILED,
-}
+_REVERT_FAILED_STATUS = {**FAILED_STATUS, services.Reason.GONE: CONFLICT}
 
 
 @permission_required(roles.VIEW_CONNECTIONS, raise_exception=True)
